@@ -1,0 +1,3 @@
+from archcmp.cli import run
+
+run()

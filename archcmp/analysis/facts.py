@@ -1,0 +1,162 @@
+"""An architecture card: the facts a write-up states about a model, grouped
+as the comparison articles group them. ``show`` prints one card; ``compare``
+lays several side by side. Values are plain strings or exact integers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from archcmp.analysis.params import ParamsResult, count_params
+from archcmp.plan import LayerPlan, attention_label, expand
+from archcmp.schema import ModelSpec
+
+
+@dataclass(frozen=True)
+class Fact:
+    group: str
+    name: str
+    value: str | int | float | None
+
+
+def runs(labels: list[str]) -> str:
+    """``[dense, dense, moe, moe]`` → ``0-1 dense, 2-3 moe``."""
+    parts, start = [], 0
+    for i in range(1, len(labels) + 1):
+        if i == len(labels) or labels[i] != labels[start]:
+            span = f"{start}" if i - 1 == start else f"{start}-{i - 1}"
+            parts.append(f"{span} {labels[start]}")
+            start = i
+    return ", ".join(parts)
+
+
+def layer_summary(plan: tuple[LayerPlan, ...], label) -> str:
+    """Every layer's label; a short form when all agree or the list is long."""
+    labels = [label(layer) for layer in plan]
+    if len(set(labels)) == 1:
+        return f"all {len(labels)} {labels[0]}"
+    text = runs(labels)
+    if text.count(",") < 8:
+        return text
+    counts = {name: labels.count(name) for name in dict.fromkeys(labels)}
+    return " + ".join(f"{n} {name}" for name, n in counts.items())
+
+
+def card(spec: ModelSpec, counts: ParamsResult | None = None) -> list[Fact]:
+    counts = counts or count_params(spec)
+    return [*_size(spec, counts), *_attention(spec), *_positions(spec), *_ffn(spec), *_norm(spec),
+            *_extras(spec), *_meta(spec)]
+
+
+def _size(spec: ModelSpec, counts: ParamsResult) -> list[Fact]:
+    g = "Size"
+    return [
+        Fact(g, "total_params", counts.total_params),
+        Fact(g, "active_params", counts.active_params),
+        Fact(g, "active_share", f"{100 * counts.active_params / counts.total_params:.1f}%"),
+        Fact(g, "embedding_share", f"{100 * counts.components['embedding'] / counts.total_params:.1f}%"),
+        Fact(g, "vocab_size", spec.vocab_size),
+        Fact(g, "num_layers", spec.num_layers),
+        Fact(g, "hidden_size", spec.hidden_size),
+        Fact(g, "tied_output", "yes" if spec.embeddings.tied_output else "no"),
+        Fact(g, "max_context", spec.max_context),
+    ]
+
+
+def _attention(spec: ModelSpec) -> list[Fact]:
+    att, g, plan = spec.attention, "Attention", expand(spec)
+    facts = [Fact(g, "kind", attention_label(spec)), Fact(g, "num_heads", att.num_heads)]
+    if att.kind == "mla":
+        facts += [
+            Fact(g, "q_lora_rank", att.q_lora_rank or "none (full-rank q)"),
+            Fact(g, "kv_lora_rank", att.kv_lora_rank),
+            Fact(g, "qk_head_dims", f"{att.qk_nope_head_dim} nope + {att.qk_rope_head_dim} rope"),
+            Fact(g, "v_head_dim", att.v_head_dim),
+        ]
+    else:
+        facts += [Fact(g, "num_kv_heads", att.num_kv_heads), Fact(g, "head_dim", att.head_dim)]
+    biases = [n for n, on in (("qkv", att.qkv_bias), ("out", att.out_bias)) if on]
+    facts += [
+        Fact(g, "qk_norm", att.qk_norm),
+        Fact(g, "bias", ", ".join(biases) or "none"),
+        Fact(g, "sinks", "yes" if att.sinks else "no"),
+        Fact(g, "layers", layer_summary(plan, lambda l: l.attention)),
+        Fact(g, "window", att.sliding_window or att.chunk_size),
+    ]
+    return facts
+
+
+def _positions(spec: ModelSpec) -> list[Fact]:
+    pos, g, plan = spec.positions, "Positions", expand(spec)
+    scaling = pos.rope_scaling
+    nope = [layer.index for layer in plan if not layer.rope] if pos.kind == "rope" else []
+    return [
+        Fact(g, "positions", pos.kind if pos.kind != "learned" else f"learned ({spec.embeddings.learned_positions})"),
+        Fact(g, "rope_theta", pos.rope_theta),
+        Fact(g, "rope_local_theta", pos.rope_local_theta),
+        Fact(g, "rope_scaling", f"{scaling.type} ×{scaling.factor:g}" if scaling else None),
+        Fact(g, "nope_layers", f"{len(nope)} of {spec.num_layers} ({runs_of(nope)})" if nope else None),
+    ]
+
+
+def runs_of(indices: list[int]) -> str:
+    if len(indices) > 2 and len({b - a for a, b in zip(indices, indices[1:])}) == 1:
+        return f"every {indices[1] - indices[0]}th from {indices[0]}"
+    return ", ".join(map(str, indices))
+
+
+def _ffn(spec: ModelSpec) -> list[Fact]:
+    g, moe, plan = "Feed-forward", spec.moe, expand(spec)
+    act = f"{'gated ' if spec.ffn.gated else ''}{spec.ffn.activation}"
+    dense_sizes = sorted({layer.intermediate_size for layer in plan if layer.ffn == "dense"})
+    facts = [
+        Fact(g, "ffn", f"MoE, {act}" if moe else f"dense, {act}"),
+        Fact(g, "dense_intermediate_size", ", ".join(map(str, dense_sizes)) or None),
+    ]
+    if moe:
+        facts += [
+            Fact(g, "experts", f"{moe.num_experts} routed + {moe.num_shared_experts} shared"),
+            Fact(g, "experts_per_token", moe.experts_per_token),
+            Fact(g, "expert_intermediate_size", moe.expert_intermediate_size),
+            Fact(g, "shared_expert_intermediate_size", moe.shared_width or None),
+            Fact(g, "moe_layers", layer_summary(plan, lambda l: l.ffn)),
+        ]
+    return facts
+
+
+def _norm(spec: ModelSpec) -> list[Fact]:
+    placement = {"pre": "pre-norm", "post": "post-norm (inside residual)", "sandwich": "sandwich (pre + post)"}
+    return [Fact("Normalization", "norm", f"{spec.norm.kind}, {placement[spec.norm.placement]}")]
+
+
+def _extras(spec: ModelSpec) -> list[Fact]:
+    g = "Extras"
+    ple = spec.embeddings.per_layer
+    plan = expand(spec)
+    shared = [layer for layer in plan if not layer.owns_kv]
+    return [
+        Fact(g, "per_layer_embeddings", f"{ple.vocab_size} × {spec.num_layers} × {ple.width}" if ple else None),
+        Fact(g, "altup", f"{spec.altup.num_inputs} streams" if spec.altup else None),
+        Fact(g, "laurel", f"rank {spec.laurel.rank}" if spec.laurel else None),
+        Fact(g, "matformer", _matformer(spec)),
+        Fact(g, "kv_sharing", f"layers {shared[0].index}-{shared[-1].index} reuse earlier caches" if shared else None),
+        Fact(g, "mtp", f"{spec.mtp.num_modules} module(s)" if spec.mtp else None),
+    ]
+
+
+def _matformer(spec: ModelSpec) -> str | None:
+    m = spec.matformer
+    if m is None:
+        return None
+    return f"nested in {m.parent}" if m.parent else f"contains {', '.join(m.nested) or 'sub-models'}"
+
+
+def _meta(spec: ModelSpec) -> list[Fact]:
+    g, training = "About", spec.training
+    return [
+        Fact(g, "name", spec.name),
+        Fact(g, "family", spec.family),
+        Fact(g, "release_date", spec.release_date.isoformat() if spec.release_date else None),
+        Fact(g, "training_tokens", training.tokens if training else None),
+        Fact(g, "optimizer", training.optimizer if training else None),
+        Fact(g, "sources", " ".join(s.url for s in spec.sources)),
+    ]

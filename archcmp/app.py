@@ -1,0 +1,50 @@
+"""The typer application and the options every command shares.
+
+Command modules in ``archcmp.commands`` register themselves on ``app``; they
+parse arguments, call analyzers and hand results to a renderer, nothing more.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+app = typer.Typer(
+    name="archcmp",
+    help="Compare LLM architectures: parameters, KV cache, FLOPs, side by side.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+
+class Format(str, Enum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+    md = "md"
+
+
+FormatOption = Annotated[
+    Format, typer.Option("--format", "-f", help="table (rich, default), json, csv or md.")
+]
+SpecsOption = Annotated[
+    list[Path] | None,
+    typer.Option("--specs", help="Extra directory of spec files (repeatable; also ARCHCMP_SPECS)."),
+]
+ModelsArgument = Annotated[list[str], typer.Argument(help="Spec ids, aliases or paths to YAML files.")]
+
+
+def registry(specs: list[Path] | None):
+    from archcmp.registry import Registry
+
+    return Registry(specs)
+
+
+def resolve_all(specs: list[Path] | None, names: list[str]):
+    reg = registry(specs)
+    return [reg.resolve(name) for name in names]

@@ -1,0 +1,138 @@
+"""Cross-field consistency checks of a spec that already has the right types.
+
+Each check yields ``(path, message)`` so that every problem of a file can be
+reported at once, located at the field it concerns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from archcmp.schema import LayerPattern, ModelSpec
+
+Finding = tuple[tuple[str | int, ...], str]
+
+_STANDARD = ("num_kv_heads", "head_dim")
+_MLA = ("kv_lora_rank", "qk_nope_head_dim", "qk_rope_head_dim", "v_head_dim")
+
+
+def check(spec: ModelSpec) -> list[Finding]:
+    return [
+        *_attention_heads(spec),
+        *_attention_layers(spec),
+        *_positions(spec),
+        *_feed_forward(spec),
+        *_extras(spec),
+    ]
+
+
+def _attention_heads(spec: ModelSpec) -> Iterator[Finding]:
+    att, at = spec.attention, ("attention",)
+    if att.kind == "mla":
+        yield from _required(att, _MLA, at, "MLA attention")
+        yield from _forbidden(att, _STANDARD, at, "MLA attention (it has no KV heads; see kv_lora_rank)")
+        return
+    yield from _required(att, _STANDARD, at, f"{att.kind.upper()} attention")
+    yield from _forbidden(att, _MLA + ("q_lora_rank",), at, f"{att.kind.upper()} attention (MLA only)")
+    heads, kv = att.num_heads, att.num_kv_heads
+    if kv is None:
+        return
+    if heads % kv:
+        yield at + ("num_kv_heads",), f"num_heads ({heads}) must be divisible by num_kv_heads ({kv})"
+    expected = {"mha": kv == heads, "mqa": kv == 1, "gqa": 1 < kv < heads}[att.kind]
+    if not expected:
+        rule = {"mha": f"num_kv_heads = num_heads ({heads})", "mqa": "num_kv_heads = 1",
+                "gqa": f"1 < num_kv_heads < num_heads ({heads})"}[att.kind]
+        yield at + ("kind",), f"kind {att.kind} needs {rule}, found num_kv_heads = {kv}"
+
+
+def _attention_layers(spec: ModelSpec) -> Iterator[Finding]:
+    att, at = spec.attention, ("attention",)
+    yield from _pattern(spec, att.layer_pattern, at + ("layer_pattern",), {"full", "sliding", "chunked"})
+    used = {att.layer_pattern.label(i) for i in range(spec.num_layers)}
+    for label, size_field in (("sliding", "sliding_window"), ("chunked", "chunk_size")):
+        size = getattr(att, size_field)
+        if label in used and size is None:
+            yield at + (size_field,), f"required: layer_pattern has {label} layers"
+        if label not in used and size is not None:
+            yield at + (size_field,), f"set, but layer_pattern has no {label} layers"
+
+
+def _positions(spec: ModelSpec) -> Iterator[Finding]:
+    pos, at = spec.positions, ("positions",)
+    if pos.kind == "rope" and pos.rope_theta is None:
+        yield at + ("rope_theta",), "required for RoPE positions"
+    if pos.kind != "rope":
+        for name in ("rope_theta", "rope_local_theta", "rope_scaling", "nope_pattern"):
+            if getattr(pos, name) is not None:
+                yield at + (name,), f"only applies to kind rope, not {pos.kind}"
+    if pos.nope_pattern is not None:
+        yield from _pattern(spec, pos.nope_pattern, at + ("nope_pattern",), {"rope", "nope"})
+    if pos.rope_local_theta is not None and spec.attention.layer_pattern.repeat == ["full"]:
+        yield at + ("rope_local_theta",), "set, but every layer has full attention"
+    learned = spec.embeddings.learned_positions is not None
+    if learned != (pos.kind == "learned"):
+        yield ("embeddings", "learned_positions"), "set exactly when positions.kind is learned"
+
+
+def _feed_forward(spec: ModelSpec) -> Iterator[Finding]:
+    size = spec.ffn.intermediate_size
+    if isinstance(size, list) and len(size) != spec.num_layers:
+        yield ("ffn", "intermediate_size"), f"has {len(size)} entries for {spec.num_layers} layers"
+    moe, at = spec.moe, ("moe",)
+    if moe is None:
+        return
+    if moe.experts_per_token > moe.num_experts:
+        yield at + ("experts_per_token",), (
+            f"{moe.experts_per_token} exceeds num_experts ({moe.num_experts})")
+    if moe.num_shared_experts == 0:
+        for name in ("shared_expert_intermediate_size", "shared_expert_gate"):
+            if getattr(moe, name):
+                yield at + (name,), "set, but num_shared_experts is 0"
+    yield from _pattern(spec, moe.layer_pattern, at + ("layer_pattern",), {"dense", "moe"})
+
+
+def _extras(spec: ModelSpec) -> Iterator[Finding]:
+    if spec.norm.bias and spec.norm.kind != "layernorm":
+        yield ("norm", "bias"), "only LayerNorm has a bias"
+    if spec.altup and spec.altup.active_index >= spec.altup.num_inputs:
+        yield ("altup", "active_index"), f"must be below num_inputs ({spec.altup.num_inputs})"
+    if spec.id in spec.aliases:
+        yield ("aliases",), f"repeats the id {spec.id!r}"
+    if spec.kv_sharing is not None:
+        yield from _kv_sharing(spec)
+
+
+def _kv_sharing(spec: ModelSpec) -> Iterator[Finding]:
+    shared, at = spec.kv_sharing.num_shared_layers, ("kv_sharing", "num_shared_layers")
+    if shared >= spec.num_layers:
+        yield at, f"{shared} leaves no layer of the {spec.num_layers} to own a cache"
+        return
+    owners = {spec.attention.layer_pattern.label(i) for i in range(spec.num_layers - shared)}
+    for i in range(spec.num_layers - shared, spec.num_layers):
+        kind = spec.attention.layer_pattern.label(i)
+        if kind not in owners:
+            yield at, f"shared layer {i} is {kind}, but no earlier layer of that kind owns a cache"
+            return
+
+
+def _pattern(spec: ModelSpec, pattern: LayerPattern, at: tuple, allowed: set[str]) -> Iterator[Finding]:
+    for part in ("first", "repeat"):
+        for i, label in enumerate(getattr(pattern, part)):
+            if label not in allowed:
+                yield at + (part, i), f"unknown label {label!r}; expected one of {', '.join(sorted(allowed))}"
+    length = len(pattern.first) + len(pattern.repeat)
+    if length > spec.num_layers:
+        yield at, f"pattern covers {length} layers but num_layers is {spec.num_layers}"
+
+
+def _required(model, names, at, what) -> Iterator[Finding]:
+    for name in names:
+        if getattr(model, name) is None:
+            yield at + (name,), f"required for {what}"
+
+
+def _forbidden(model, names, at, what) -> Iterator[Finding]:
+    for name in names:
+        if getattr(model, name) is not None:
+            yield at + (name,), f"not used by {what}"

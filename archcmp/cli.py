@@ -1,0 +1,38 @@
+"""Entry point: run the typer app and map errors to exit statuses.
+
+0 success; 1 ``validate`` found problems; 2 unusable input (a bad spec, an
+unknown model, a bad option). User errors never show a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from archcmp.app import app
+from archcmp.commands import register_all
+from archcmp.errors import ArchcmpError
+
+
+def main(argv: list[str] | None = None) -> int:
+    register_all()
+    try:
+        status = app(args=argv, prog_name="archcmp", standalone_mode=False)
+    except ArchcmpError as exc:
+        for line in exc.lines():
+            print(f"error: {line}" if not exc.problems else line, file=sys.stderr)
+        return 2
+    except click.exceptions.Abort:
+        print("aborted", file=sys.stderr)
+        return 130
+    except click.ClickException as exc:
+        exc.show()
+        return 2 if isinstance(exc, click.UsageError) else exc.exit_code
+    except BrokenPipeError:
+        return 0
+    return status if isinstance(status, int) else 0
+
+
+def run() -> None:
+    sys.exit(main())

@@ -1,0 +1,53 @@
+"""``archcmp list`` and ``archcmp show``: what is bundled, and one model's card."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from archcmp.app import FormatOption, SpecsOption, app, registry, resolve_all
+
+
+@app.command("list")
+def list_models(format: FormatOption = "table", specs: SpecsOption = None) -> None:
+    """Every known model: id, family, total/active parameters, attention, release."""
+    from archcmp.analysis.params import count_params
+    from archcmp.plan import attention_label
+    from archcmp.render.card_view import list_table
+    from archcmp.render.tabular import emit
+
+    rows = []
+    for spec in registry(specs).all():
+        counts = count_params(spec)
+        rows.append({
+            "id": spec.id, "name": spec.name, "family": spec.family, "aliases": spec.aliases,
+            "total_params": counts.total_params, "active_params": counts.active_params,
+            "attention": attention_label(spec),
+            "release_date": spec.release_date.isoformat() if spec.release_date else None,
+        })
+    fmt = format.value if hasattr(format, "value") else format
+    emit([list_table(rows, raw=fmt == "csv")], fmt, rows)
+
+
+@app.command()
+def show(
+    models: Annotated[list[str], typer.Argument(help="Spec ids, aliases or paths.")],
+    format: FormatOption = "table",
+    specs: SpecsOption = None,
+) -> None:
+    """A model's architecture card: attention, norms, positions, MoE layout, counts."""
+    from archcmp.analysis.facts import card
+    from archcmp.analysis.params import count_params
+    from archcmp.render.card_view import card_table
+    from archcmp.render.tabular import emit
+
+    fmt = format.value if hasattr(format, "value") else format
+    tables, data = [], []
+    for spec in resolve_all(specs, models):
+        counts = count_params(spec)
+        facts = card(spec, counts)
+        tables.append(card_table(f"{spec.id} — {spec.name}", facts, raw=fmt == "csv"))
+        data.append({"model": spec.id, "spec": spec.model_dump(mode="json", exclude_none=True),
+                     "params": counts.to_json(), "facts": {f.name: f.value for f in facts}})
+    emit(tables, fmt, data)

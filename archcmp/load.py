@@ -1,0 +1,105 @@
+"""Read a spec file into a validated :class:`ModelSpec`, or fail with every
+problem located as ``file:line:col: field: message``."""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+
+from pydantic import BaseModel, ValidationError
+
+from archcmp import checks, schema
+from archcmp.errors import Problem, SpecError
+from archcmp.yamlload import Located, dotted, load_yaml, read_text
+
+
+def load_spec_file(path: Path) -> schema.ModelSpec:
+    return load_located(path)[0]
+
+
+def load_located(path: Path) -> tuple[schema.ModelSpec, Located]:
+    """The spec and the positions of its fields (for later checks)."""
+    name = str(path)
+    try:
+        raw = path.read_bytes()
+    except IsADirectoryError:
+        raise SpecError([Problem(name, None, None, None, "is a directory, not a spec file")]) from None
+    except OSError as exc:
+        raise SpecError([Problem(name, None, None, None, f"cannot read: {exc.strerror}")]) from None
+    return parse_located(read_text(raw, name), name)
+
+
+def parse_spec(text: str, filename: str) -> schema.ModelSpec:
+    return parse_located(text, filename)[0]
+
+
+def parse_located(text: str, filename: str) -> tuple[schema.ModelSpec, Located]:
+    located = load_yaml(text, filename)
+    if not isinstance(located.data, dict):
+        kind = type(located.data).__name__
+        raise SpecError([Problem(filename, 1, 1, None, f"top level must be a mapping of fields, found {kind}")])
+    try:
+        spec = schema.ModelSpec.model_validate(located.data)
+    except ValidationError as exc:
+        raise SpecError(_pydantic_problems(exc, located, filename)) from None
+    findings = checks.check(spec)
+    if findings:
+        raise SpecError(located_problems(located, filename, findings))
+    return spec, located
+
+
+def located_problems(located: Located, filename: str, findings: list[tuple[tuple, str]]) -> list[Problem]:
+    return [_problem(located, filename, path, message) for path, message in findings]
+
+
+def _problem(located: Located, filename: str, path: tuple, message: str) -> Problem:
+    line, col = located.where(path)
+    return Problem(filename, line, col, dotted(path) or None, message)
+
+
+def _pydantic_problems(exc: ValidationError, located: Located, filename: str) -> list[Problem]:
+    problems: dict[tuple, Problem] = {}
+    for error in exc.errors(include_url=False):
+        loc = error["loc"]
+        path = _field_path(loc[:-1]) + loc[-1:] if error["type"] == "extra_forbidden" else _field_path(loc)
+        if path in problems:  # one message per field, even for unions
+            continue
+        problems[path] = _problem(located, filename, path, _message(error, path))
+    return list(problems.values())
+
+
+def _field_path(loc: tuple) -> tuple:
+    """Drop the names pydantic gives union members (``int``, ``list[...]``)
+    and validators, keeping the field path as written in the YAML."""
+    return tuple(p for p in loc if isinstance(p, int) or p in _FIELD_NAMES)
+
+
+def _message(error: dict, path: tuple) -> str:
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        close = difflib.get_close_matches(str(path[-1]), sorted(_FIELD_NAMES), n=1)
+        return "unknown field" + (f"; did you mean {close[0]!r}?" if close else "")
+    if kind == "missing":
+        return "required field is missing"
+    found = error.get("input")
+    shown = "" if isinstance(found, dict | list) or found is None else f" (found {found!r})"
+    return error["msg"][0].lower() + error["msg"][1:] + shown
+
+
+def _collect_field_names(model: type[BaseModel], names: set[str]) -> set[str]:
+    for name, info in model.model_fields.items():
+        names.add(name)
+        for arg in _types_in(info.annotation):
+            if isinstance(arg, type) and issubclass(arg, BaseModel) and arg is not model:
+                _collect_field_names(arg, names)
+    return names
+
+
+def _types_in(annotation: object) -> list:
+    args = getattr(annotation, "__args__", None)
+    if not args:
+        return [annotation]
+    return [t for arg in args for t in _types_in(arg)]
+
+
+_FIELD_NAMES = _collect_field_names(schema.ModelSpec, set())

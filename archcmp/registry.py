@@ -1,0 +1,121 @@
+"""Find specs by id, alias or path: bundled ones, ``--specs DIR`` and
+``ARCHCMP_SPECS`` directories.
+
+A bundled spec's file name is its id, so the common case (``archcmp params
+deepseek-v3``) opens one file. Aliases and families need the small index of
+every spec's ``id``, ``aliases`` and ``family``, read without validation and
+only when asked for.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+import yaml
+
+from archcmp.errors import ArchcmpError
+from archcmp.load import load_spec_file
+from archcmp.schema import ModelSpec
+
+SPEC_SUFFIXES = (".yaml", ".yml")
+_FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def bundled_dir() -> Path:
+    """``archcmp/specs`` inside an installed wheel; the repository's
+    top-level ``specs/`` (the source of truth) in a checkout."""
+    packaged = Path(__file__).parent / "specs"
+    return packaged if packaged.is_dir() else Path(__file__).parent.parent / "specs"
+
+
+@dataclass(frozen=True)
+class Entry:
+    id: str
+    path: Path
+    family: str
+    aliases: tuple[str, ...]
+
+
+class Registry:
+    def __init__(self, extra_dirs: list[Path] | None = None, use_env: bool = True):
+        dirs = list(extra_dirs or [])
+        if use_env and os.environ.get("ARCHCMP_SPECS"):
+            dirs += [Path(p) for p in os.environ["ARCHCMP_SPECS"].split(os.pathsep) if p]
+        for d in dirs:
+            if not d.is_dir():
+                raise ArchcmpError(f"{d}: spec directory does not exist")
+        # User directories come first so a user spec can shadow a bundled one.
+        self.dirs = dirs + [bundled_dir()]
+        self._loaded: dict[Path, ModelSpec] = {}
+
+    def resolve(self, name: str) -> ModelSpec:
+        """A model argument: a path to a YAML file, a spec id or an alias."""
+        return self.load(self.path_of(name))
+
+    def path_of(self, name: str) -> Path:
+        as_path = Path(name)
+        if as_path.suffix in SPEC_SUFFIXES or os.sep in name:
+            if not as_path.exists():
+                raise ArchcmpError(f"{name}: no such file")
+            return as_path
+        for d in self.dirs:
+            for suffix in SPEC_SUFFIXES:
+                if (d / f"{name}{suffix}").is_file():
+                    return d / f"{name}{suffix}"
+        for entry in self.entries:
+            if name == entry.id or name in entry.aliases:
+                return entry.path
+        raise ArchcmpError(self._unknown(name))
+
+    def load(self, path: Path) -> ModelSpec:
+        if path not in self._loaded:
+            self._loaded[path] = load_spec_file(path)
+        return self._loaded[path]
+
+    def family(self, family: str) -> list[ModelSpec]:
+        paths = [e.path for e in self.entries if e.family == family]
+        if not paths:
+            families = sorted({e.family for e in self.entries})
+            raise ArchcmpError(f"unknown family {family!r}; known families: {', '.join(families)}")
+        return [self.load(p) for p in paths]
+
+    def all(self) -> list[ModelSpec]:
+        return [self.load(e.path) for e in self.entries]
+
+    @cached_property
+    def entries(self) -> list[Entry]:
+        seen: dict[str, Entry] = {}
+        for d in self.dirs:
+            for path in sorted(p for p in d.iterdir() if p.suffix in SPEC_SUFFIXES):
+                entry = _peek(path)
+                if entry and entry.id not in seen:
+                    seen[entry.id] = entry
+        return list(seen.values())
+
+    def _unknown(self, name: str) -> str:
+        names = sorted({n for e in self.entries for n in (e.id, *e.aliases)})
+        close = difflib.get_close_matches(name, names, n=3, cutoff=0.5)
+        hint = f"; did you mean {', '.join(close)}?" if close else "; `archcmp list` shows the known models"
+        return f"unknown model {name!r}{hint}"
+
+
+def _peek(path: Path) -> Entry | None:
+    """id, family and aliases of a spec file, without validating it. A file
+    that does not even parse is left for ``validate`` to report."""
+    try:
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_FAST_LOADER)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return None
+    if not isinstance(data, dict):
+        return None
+    aliases = data.get("aliases") or []
+    return Entry(
+        id=str(data.get("id", path.stem)),
+        path=path,
+        family=str(data.get("family", "")),
+        aliases=tuple(str(a) for a in aliases) if isinstance(aliases, list) else (),
+    )

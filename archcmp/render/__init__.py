@@ -1,0 +1,1 @@
+"""Renderers: turn result objects (already computed) into text."""

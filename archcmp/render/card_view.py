@@ -1,0 +1,46 @@
+"""Lay out architecture cards (``show``) and the model list (``list``)."""
+
+from __future__ import annotations
+
+from archcmp.analysis.facts import Fact
+from archcmp.render.params_view import count_cell
+from archcmp.render.tabular import Table
+
+COUNT_FACTS = {"total_params", "active_params"}
+
+
+def fact_cell(fact: Fact, raw: bool = False) -> str:
+    if fact.value is None:
+        return "—" if not raw else ""
+    if fact.name in COUNT_FACTS and isinstance(fact.value, int):
+        return count_cell(fact.value, raw)
+    if isinstance(fact.value, float):
+        return f"{fact.value:g}"
+    if isinstance(fact.value, int) and not raw:
+        return f"{fact.value:,}"
+    return str(fact.value)
+
+
+def card_table(model: str, facts: list[Fact], raw: bool = False) -> Table:
+    table = Table(model, ["", "value"])
+    group = None
+    for fact in facts:
+        if fact.group != group:
+            group = fact.group
+            table.groups[len(table.rows)] = group
+        table.add(fact.name, fact_cell(fact, raw))
+    return table
+
+
+def list_table(rows: list[dict], raw: bool = False) -> Table:
+    table = Table("Models", ["id", "family", "total", "active", "attention", "release"])
+    for row in rows:
+        total, active = (str(row[k]) if raw else _short(row[k]) for k in ("total_params", "active_params"))
+        table.add(row["id"], row["family"], total, active, row["attention"], row["release_date"] or "")
+    return table
+
+
+def _short(n: int) -> str:
+    from archcmp.units import format_params
+
+    return format_params(n)

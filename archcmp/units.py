@@ -1,0 +1,120 @@
+"""Parse and format counts, bytes, contexts and FLOPs.
+
+Contexts use k = 1024 and M = 1024² as model cards do (128k = 131072).
+Parameter and token counts use decimal SI suffixes (671B, 14.8T). Bytes are
+binary units (KiB, MiB, GiB) and always say so.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+
+from archcmp.errors import ArchcmpError
+
+_CONTEXT = re.compile(r"^(\d+)([kKmM]?)$")
+_COUNT = re.compile(r"^(\d+(?:\.\d+)?(?:[eE]\d+)?)\s*([KMBT]?)$")
+_BYTES = re.compile(r"^(\d+(?:\.\d+)?)\s*([KMGTP]i?B|B)?$", re.IGNORECASE)
+_SI = {"": 1, "K": 10**3, "M": 10**6, "B": 10**9, "T": 10**12}
+_BINARY = {"B": 1, "KIB": 2**10, "MIB": 2**20, "GIB": 2**30, "TIB": 2**40, "PIB": 2**50,
+           "KB": 10**3, "MB": 10**6, "GB": 10**9, "TB": 10**12, "PB": 10**15}
+
+MAX_CONTEXT = 2**30
+
+
+def parse_context(text: str) -> int:
+    """``4096``, ``4k``, ``128k``, ``1M`` → tokens (k = 1024)."""
+    match = _CONTEXT.match(text.strip())
+    if not match:
+        raise ArchcmpError(
+            f"bad context length {text!r}: expected a whole number of tokens such as 4096, 32k, 128k or 1M")
+    value = int(match.group(1)) * {"": 1, "k": 1024, "m": 1024**2}[match.group(2).lower()]
+    if not 0 < value <= MAX_CONTEXT:
+        raise ArchcmpError(f"bad context length {text!r}: must be between 1 and {MAX_CONTEXT:,} tokens")
+    return value
+
+
+def parse_contexts(text: str) -> list[int]:
+    """A context, a comma list (``4k,32k,128k``) or a doubling range
+    (``4k..128k`` = 4k, 8k, …, 128k)."""
+    if ".." in text:
+        low, _, high = text.partition("..")
+        start, stop = parse_context(low), parse_context(high)
+        if start > stop:
+            raise ArchcmpError(f"bad context range {text!r}: {low} is larger than {high}")
+        values = []
+        while start < stop:
+            values.append(start)
+            start *= 2
+        return values + [stop]
+    return [parse_context(part) for part in text.split(",")]
+
+
+def parse_count(text: str, what: str = "count") -> int:
+    """``15T``, ``2.5e12``, ``671B``, ``1000`` → an integer (decimal SI)."""
+    match = _COUNT.match(str(text).strip())
+    if not match:
+        raise ArchcmpError(f"bad {what} {text!r}: expected a number such as 1000, 2.5e12, 671B or 15T")
+    try:
+        value = Decimal(match.group(1)) * _SI[match.group(2).upper()]
+    except InvalidOperation:  # pragma: no cover - the regex admits only numbers
+        raise ArchcmpError(f"bad {what} {text!r}") from None
+    if value <= 0 or value != value.to_integral_value():
+        raise ArchcmpError(f"bad {what} {text!r}: must be a positive whole number")
+    return int(value)
+
+
+def figure_tolerance(text: str) -> tuple[int, int]:
+    """A vendor figure such as ``37B`` or ``14.8B`` → (value, one unit of its
+    last stated digit). Vendors both round and truncate, so a count agrees
+    when it lies within one such unit."""
+    number, suffix = re.match(r"^(\d+(?:\.(\d+))?)\s*([KMBT])$", text.strip()).group(1, 3)
+    decimals = len(number.partition(".")[2])
+    scale = _SI[suffix]
+    return int(Decimal(number) * scale), scale // 10**decimals
+
+
+def parse_bytes(text: str) -> int:
+    """``80GiB``, ``24 GB``, ``1.5TiB``, ``1000`` → bytes."""
+    match = _BYTES.match(text.strip())
+    if not match:
+        raise ArchcmpError(f"bad size {text!r}: expected bytes such as 80GiB, 24GB or 1.5TiB")
+    value = Decimal(match.group(1)) * _BINARY[(match.group(2) or "B").upper()]
+    if value < 1:
+        raise ArchcmpError(f"bad size {text!r}: must be at least one byte")
+    return int(value)
+
+
+def format_params(n: int) -> str:
+    """671026404352 → ``671.0B``; 124439808 → ``124.4M``."""
+    for suffix, scale in (("T", 10**12), ("B", 10**9), ("M", 10**6), ("K", 10**3)):
+        if abs(n) >= scale:
+            return f"{n / scale:.1f}{suffix}"
+    return str(n)
+
+
+def format_bytes(n: int) -> str:
+    """Binary units: 70272 → ``68.6 KiB``."""
+    value = float(n)
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if abs(value) < 1024 or unit == "TiB":
+            return f"{n} B" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    raise AssertionError("unreachable")
+
+
+def format_flops(n: float) -> str:
+    """2.1e12 → ``2.1 TFLOP``."""
+    for unit, scale in (("EFLOP", 1e18), ("PFLOP", 1e15), ("TFLOP", 1e12), ("GFLOP", 1e9), ("MFLOP", 1e6)):
+        if abs(n) >= scale:
+            return f"{n / scale:.1f} {unit}"
+    return f"{n:,.0f} FLOP"
+
+
+def format_context(tokens: int) -> str:
+    """131072 → ``128k``; 4000 → ``4000``."""
+    if tokens % 1024**2 == 0:
+        return f"{tokens // 1024**2}M"
+    if tokens % 1024 == 0:
+        return f"{tokens // 1024}k"
+    return str(tokens)
