@@ -27,14 +27,11 @@ MISSING = _missing()
 
 
 def pytest_collection_modifyitems(config, items):
-    if MISSING is None:
+    if MISSING is None or REQUIRED:  # when required, the fixture below fails each test
         return
     for item in items:
         if "crosscheck" in str(item.fspath):
-            if REQUIRED:
-                item.add_marker(pytest.mark.xfail(reason=MISSING, run=False, strict=True))
-            else:
-                item.add_marker(pytest.mark.skip(reason=MISSING))
+            item.add_marker(pytest.mark.skip(reason=MISSING))
 
 
 @pytest.fixture(scope="session", autouse=True)
