@@ -1,0 +1,1 @@
+"""Placeholder: this command module is being written."""
