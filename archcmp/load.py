@@ -49,7 +49,12 @@ def parse_located(text: str, filename: str) -> tuple[schema.ModelSpec, Located]:
 
 
 def located_problems(located: Located, filename: str, findings: list[tuple[tuple, str]]) -> list[Problem]:
-    return [_problem(located, filename, path, message) for path, message in findings]
+    problems = [_problem(located, filename, path, message) for path, message in findings]
+    return sorted(problems, key=_line_order)
+
+
+def _line_order(problem: Problem) -> tuple[int, int]:
+    return problem.line or 0, problem.col or 0
 
 
 def _problem(located: Located, filename: str, path: tuple, message: str) -> Problem:
@@ -65,7 +70,7 @@ def _pydantic_problems(exc: ValidationError, located: Located, filename: str) ->
         if path in problems:  # one message per field, even for unions
             continue
         problems[path] = _problem(located, filename, path, _message(error, path))
-    return list(problems.values())
+    return sorted(problems.values(), key=_line_order)
 
 
 def _field_path(loc: tuple) -> tuple:

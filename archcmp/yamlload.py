@@ -63,7 +63,7 @@ def load_yaml(text: str, filename: str) -> Located:
         raise _error(filename, None, f"malformed YAML: {exc}") from None
     if node is None:
         raise _error(filename, None, "file is empty; a spec is a mapping of fields")
-    located = Located(data=None)
+    located = Located(data=None, positions={(): _mark(node)})
     builder = _Builder(filename, located.positions)
     located.data = builder.build(node, ())
     return located
@@ -81,7 +81,7 @@ class _Builder:
         if self.nodes > MAX_NODES:
             raise _error(self.filename, _mark(node), f"more than {MAX_NODES:,} YAML nodes (alias bomb?)")
         if node.tag not in _PLAIN_TAGS and not isinstance(node, yaml.ScalarNode):
-            raise _error(self.filename, _mark(node), f"unsupported YAML tag {node.tag}")
+            raise _error(self.filename, _mark(node), f"YAML tag {_short_tag(node.tag)} is not allowed in a spec")
         if isinstance(node, yaml.MappingNode):
             return self._mapping(node, path)
         if isinstance(node, yaml.SequenceNode):
@@ -107,8 +107,12 @@ class _Builder:
     def _scalar(self, node: yaml.Node) -> object:
         try:
             return self.constructor.construct_object(node, deep=True)
-        except yaml.constructor.ConstructorError as exc:
-            raise _error(self.filename, _mark(node), f"unsupported YAML: {exc.problem}") from None
+        except yaml.constructor.ConstructorError:
+            raise _error(self.filename, _mark(node), f"YAML tag {_short_tag(node.tag)} is not allowed in a spec") from None
+
+
+def _short_tag(tag: str) -> str:
+    return tag.replace("tag:yaml.org,2002:", "!!")
 
 
 def _mark(node: yaml.Node) -> tuple[int, int]:

@@ -1,0 +1,19 @@
+from __future__ import annotations
+
+import pytest
+
+from archcmp.cli import main
+
+
+@pytest.fixture
+def run(capsys, monkeypatch):
+    """Run the CLI in-process: returns (status, stdout, stderr)."""
+    monkeypatch.delenv("ARCHCMP_SPECS", raising=False)
+    monkeypatch.setenv("NO_COLOR", "1")
+
+    def _run(*argv: str):
+        status = main(list(argv))
+        out = capsys.readouterr()
+        return status, out.out, out.err
+
+    return _run
