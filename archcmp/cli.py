@@ -8,7 +8,11 @@ from __future__ import annotations
 
 import sys
 
-import click
+try:  # typer >= 0.26 vendors its own copy of click
+    from typer._click import exceptions as click_exceptions
+except ImportError:  # pragma: no cover - older typer uses click itself
+    from click import exceptions as click_exceptions
+import typer
 
 from archcmp.app import app
 from archcmp.commands import register_all
@@ -23,12 +27,12 @@ def main(argv: list[str] | None = None) -> int:
         for line in exc.lines():
             print(f"error: {line}" if not exc.problems else line, file=sys.stderr)
         return 2
-    except click.exceptions.Abort:
+    except typer.Abort:
         print("aborted", file=sys.stderr)
         return 130
-    except click.ClickException as exc:
+    except click_exceptions.ClickException as exc:
         exc.show()
-        return 2 if isinstance(exc, click.UsageError) else exc.exit_code
+        return 2 if isinstance(exc, click_exceptions.UsageError) else exc.exit_code
     except BrokenPipeError:
         return 0
     return status if isinstance(status, int) else 0
