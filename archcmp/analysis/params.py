@@ -86,14 +86,26 @@ def layer_params(spec: ModelSpec, layer: LayerPlan, active_only: bool = False) -
     return parts
 
 
+def attention_matrices(spec: ModelSpec, layer: LayerPlan) -> int:
+    """Weight-matrix elements of one block's attention projections (q, k, v,
+    o or MLA's low-rank ones): no biases, norms or sinks. Shared with the
+    FLOP count, where each element is one multiply-add per token."""
+    att, h = spec.attention, spec.hidden_size
+    if att.kind == "mla":
+        return _mla_matrices(spec)
+    q_width, kv_width = att.num_heads * att.head_dim, att.num_kv_heads * att.head_dim
+    # KV-shared layers build no k/v projections
+    return 2 * h * q_width + (2 * h * kv_width if layer.owns_kv else 0)
+
+
 def attention_params(spec: ModelSpec, layer: LayerPlan) -> int:
     att = spec.attention
     if att.kind == "mla":
         return _mla_params(spec)
     h, q_width = spec.hidden_size, att.num_heads * att.head_dim
     kv_width = att.num_kv_heads * att.head_dim
-    owns_kv = layer.owns_kv  # KV-shared layers build no k/v projections
-    weights = 2 * h * q_width + (2 * h * kv_width if owns_kv else 0)
+    owns_kv = layer.owns_kv
+    weights = attention_matrices(spec, layer)
     biases = (q_width + (2 * kv_width if owns_kv else 0)) if att.qkv_bias else 0
     biases += h if att.out_bias else 0
     qk_norm = {
@@ -104,22 +116,26 @@ def attention_params(spec: ModelSpec, layer: LayerPlan) -> int:
     return weights + biases + qk_norm + sinks
 
 
-def _mla_params(spec: ModelSpec) -> int:
+def _mla_matrices(spec: ModelSpec) -> int:
     """Multi-head latent attention (DeepSeek-V2, arXiv:2405.04434, §2.1;
-    transformers ``DeepseekV3Attention``): low-rank q and kv projections with
-    an RMSNorm on each latent."""
+    transformers ``DeepseekV3Attention``): q_a/q_b (or one q_proj without
+    ``q_lora_rank``), kv_a_proj_with_mqa, kv_b_proj and o_proj."""
     att, h = spec.attention, spec.hidden_size
     qk_head = att.qk_nope_head_dim + att.qk_rope_head_dim
-    if att.q_lora_rank:
-        r = att.q_lora_rank
-        q = h * r + r + r * att.num_heads * qk_head + (r if att.qkv_bias else 0)
-    else:
-        q = h * att.num_heads * qk_head
-    kv_a = att.kv_lora_rank + att.qk_rope_head_dim
-    kv = h * kv_a + att.kv_lora_rank + att.kv_lora_rank * att.num_heads * (att.qk_nope_head_dim + att.v_head_dim)
-    kv += kv_a if att.qkv_bias else 0
-    out = att.num_heads * att.v_head_dim * h + (h if att.out_bias else 0)
-    return q + kv + out
+    r = att.q_lora_rank
+    q = h * r + r * att.num_heads * qk_head if r else h * att.num_heads * qk_head
+    kv = h * (att.kv_lora_rank + att.qk_rope_head_dim)
+    kv += att.kv_lora_rank * att.num_heads * (att.qk_nope_head_dim + att.v_head_dim)
+    return q + kv + att.num_heads * att.v_head_dim * h
+
+
+def _mla_params(spec: ModelSpec) -> int:
+    """MLA projections plus an RMSNorm on each latent and optional biases."""
+    att = spec.attention
+    latents = (att.q_lora_rank or 0) + att.kv_lora_rank
+    biases = (latents + att.qk_rope_head_dim) if att.qkv_bias else 0
+    biases += spec.hidden_size if att.out_bias else 0
+    return _mla_matrices(spec) + latents + biases
 
 
 def mlp_params(hidden: int, inner: int, gated: bool, bias: bool) -> int:
