@@ -28,7 +28,7 @@ Activation = Literal["silu", "gelu", "gelu_tanh", "relu", "relu2", "swiglu_clamp
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=False)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=False, defer_build=True)
 
 
 class LayerPattern(Strict):
@@ -54,9 +54,10 @@ class LayerPattern(Strict):
 
 
 class Source(Strict):
-    """Where a value comes from: a URL and what it is (config, paper, blog)."""
+    """Where a value comes from: a URL and what it is (config, paper, blog).
+    ``file://`` is for a local config.json that ``archcmp import`` read."""
 
-    url: str = Field(pattern=r"^https?://\S+$")
+    url: str = Field(pattern=r"^(https?|file)://\S+$")
     what: str
 
 
@@ -208,6 +209,9 @@ class ModelSpec(Strict):
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9._-]*$")
     name: str
     family: str
+    # The transformers model_type this spec maps to (``archcmp import`` records
+    # it; ``archcmp export`` writes a config.json of that type).
+    hf_model_type: str | None = None
     aliases: list[str] = []
     release_date: datetime.date | None = None
     sources: list[Source] = Field(min_length=1)
