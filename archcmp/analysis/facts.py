@@ -16,6 +16,11 @@ class Fact:
     group: str
     name: str
     value: str | int | float | None
+    label: str = ""  # the words a write-up uses ("attention heads"); defaults to the name
+
+    @property
+    def words(self) -> str:
+        return self.label or self.name.replace("_", " ")
 
 
 def runs(labels: list[str]) -> str:
@@ -50,21 +55,21 @@ def card(spec: ModelSpec, counts: ParamsResult | None = None) -> list[Fact]:
 def _size(spec: ModelSpec, counts: ParamsResult) -> list[Fact]:
     g = "Size"
     return [
-        Fact(g, "total_params", counts.total_params),
-        Fact(g, "active_params", counts.active_params),
+        Fact(g, "total_params", counts.total_params, "total parameters"),
+        Fact(g, "active_params", counts.active_params, "active parameters per token"),
         Fact(g, "active_share", f"{100 * counts.active_params / counts.total_params:.1f}%"),
         Fact(g, "embedding_share", f"{100 * counts.components['embedding'] / counts.total_params:.1f}%"),
-        Fact(g, "vocab_size", spec.vocab_size),
-        Fact(g, "num_layers", spec.num_layers),
+        Fact(g, "vocab_size", spec.vocab_size, "vocabulary"),
+        Fact(g, "num_layers", spec.num_layers, "layers"),
         Fact(g, "hidden_size", spec.hidden_size),
         Fact(g, "tied_output", "yes" if spec.embeddings.tied_output else "no"),
-        Fact(g, "max_context", spec.max_context),
+        Fact(g, "max_context", spec.max_context, "context length"),
     ]
 
 
 def _attention(spec: ModelSpec) -> list[Fact]:
     att, g, plan = spec.attention, "Attention", expand(spec)
-    facts = [Fact(g, "kind", attention_label(spec)), Fact(g, "num_heads", att.num_heads)]
+    facts = [Fact(g, "attention", attention_label(spec)), Fact(g, "num_heads", att.num_heads, "attention heads")]
     if att.kind == "mla":
         facts += [
             Fact(g, "q_lora_rank", att.q_lora_rank or "none (full-rank q)"),
@@ -73,14 +78,14 @@ def _attention(spec: ModelSpec) -> list[Fact]:
             Fact(g, "v_head_dim", att.v_head_dim),
         ]
     else:
-        facts += [Fact(g, "num_kv_heads", att.num_kv_heads), Fact(g, "head_dim", att.head_dim)]
+        facts += [Fact(g, "num_kv_heads", att.num_kv_heads, "KV heads"), Fact(g, "head_dim", att.head_dim)]
     biases = [n for n, on in (("qkv", att.qkv_bias), ("out", att.out_bias)) if on]
     facts += [
-        Fact(g, "qk_norm", att.qk_norm),
+        Fact(g, "qk_norm", att.qk_norm, "QK-norm"),
         Fact(g, "bias", ", ".join(biases) or "none"),
-        Fact(g, "sinks", "yes" if att.sinks else "no"),
-        Fact(g, "layers", layer_summary(plan, lambda l: l.attention)),
-        Fact(g, "window", att.sliding_window or att.chunk_size),
+        Fact(g, "sinks", "yes" if att.sinks else "no", "attention sinks"),
+        Fact(g, "attention_layers", layer_summary(plan, lambda l: l.attention), "attention by layer"),
+        Fact(g, "window", att.sliding_window or att.chunk_size, "local window (sliding or chunk)"),
     ]
     return facts
 
@@ -94,7 +99,7 @@ def _positions(spec: ModelSpec) -> list[Fact]:
         Fact(g, "rope_theta", pos.rope_theta),
         Fact(g, "rope_local_theta", pos.rope_local_theta),
         Fact(g, "rope_scaling", f"{scaling.type} ×{scaling.factor:g}" if scaling else None),
-        Fact(g, "nope_layers", f"{len(nope)} of {spec.num_layers} ({runs_of(nope)})" if nope else None),
+        Fact(g, "nope_layers", f"{len(nope)} of {spec.num_layers} ({runs_of(nope)})" if nope else None, "NoPE layers"),
     ]
 
 
@@ -110,22 +115,25 @@ def _ffn(spec: ModelSpec) -> list[Fact]:
     dense_sizes = sorted({layer.intermediate_size for layer in plan if layer.ffn == "dense"})
     facts = [
         Fact(g, "ffn", f"MoE, {act}" if moe else f"dense, {act}"),
-        Fact(g, "dense_intermediate_size", ", ".join(map(str, dense_sizes)) or None),
+        Fact(g, "dense_intermediate_size", ", ".join(map(str, dense_sizes)) or None, "dense FFN size"),
     ]
     if moe:
+        leading_dense = next((layer.index for layer in plan if layer.ffn == "moe"), spec.num_layers)
         facts += [
-            Fact(g, "experts", f"{moe.num_experts} routed + {moe.num_shared_experts} shared"),
-            Fact(g, "experts_per_token", moe.experts_per_token),
-            Fact(g, "expert_intermediate_size", moe.expert_intermediate_size),
-            Fact(g, "shared_expert_intermediate_size", moe.shared_width or None),
-            Fact(g, "moe_layers", layer_summary(plan, lambda l: l.ffn)),
+            Fact(g, "routed_experts", moe.num_experts, "routed experts"),
+            Fact(g, "shared_experts", moe.num_shared_experts, "shared experts"),
+            Fact(g, "experts_per_token", moe.experts_per_token, "experts per token"),
+            Fact(g, "expert_intermediate_size", moe.expert_intermediate_size, "expert size"),
+            Fact(g, "shared_expert_intermediate_size", moe.shared_width or None, "shared expert size"),
+            Fact(g, "first_dense_layers", leading_dense, "first dense layers"),
+            Fact(g, "moe_layers", layer_summary(plan, lambda l: l.ffn), "MoE layers"),
         ]
     return facts
 
 
 def _norm(spec: ModelSpec) -> list[Fact]:
     placement = {"pre": "pre-norm", "post": "post-norm (inside residual)", "sandwich": "sandwich (pre + post)"}
-    return [Fact("Normalization", "norm", f"{spec.norm.kind}, {placement[spec.norm.placement]}")]
+    return [Fact("Normalization", "norm", f"{spec.norm.kind}, {placement[spec.norm.placement]}", "normalization")]
 
 
 def _extras(spec: ModelSpec) -> list[Fact]:
@@ -134,12 +142,14 @@ def _extras(spec: ModelSpec) -> list[Fact]:
     plan = expand(spec)
     shared = [layer for layer in plan if not layer.owns_kv]
     return [
-        Fact(g, "per_layer_embeddings", f"{ple.vocab_size} × {spec.num_layers} × {ple.width}" if ple else None),
+        Fact(g, "per_layer_embeddings", f"{ple.vocab_size} × {spec.num_layers} × {ple.width}" if ple else None,
+             "per-layer embeddings (PLE)"),
         Fact(g, "altup", f"{spec.altup.num_inputs} streams" if spec.altup else None),
         Fact(g, "laurel", f"rank {spec.laurel.rank}" if spec.laurel else None),
         Fact(g, "matformer", _matformer(spec)),
-        Fact(g, "kv_sharing", f"layers {shared[0].index}-{shared[-1].index} reuse earlier caches" if shared else None),
-        Fact(g, "mtp", f"{spec.mtp.num_modules} module(s)" if spec.mtp else None),
+        Fact(g, "kv_sharing", f"layers {shared[0].index}-{shared[-1].index} reuse earlier caches" if shared else None,
+             "KV sharing"),
+        Fact(g, "mtp", f"{spec.mtp.num_modules} module(s)" if spec.mtp else None, "multi-token prediction"),
     ]
 
 
@@ -155,8 +165,8 @@ def _meta(spec: ModelSpec) -> list[Fact]:
     return [
         Fact(g, "name", spec.name),
         Fact(g, "family", spec.family),
-        Fact(g, "release_date", spec.release_date.isoformat() if spec.release_date else None),
-        Fact(g, "training_tokens", training.tokens if training else None),
+        Fact(g, "release_date", spec.release_date.isoformat() if spec.release_date else None, "release"),
+        Fact(g, "training_tokens", training.tokens if training else None, "training tokens"),
         Fact(g, "optimizer", training.optimizer if training else None),
-        Fact(g, "sources", " ".join(s.url for s in spec.sources)),
+        Fact(g, "sources", "\n".join(s.url for s in spec.sources)),
     ]

@@ -22,7 +22,7 @@ def fact_cell(fact: Fact, raw: bool = False) -> str:
 
 
 def card_table(model: str, facts: list[Fact], raw: bool = False) -> Table:
-    table = Table(model, ["", "value"])
+    table = Table(model, ["", "value"], align=["left", "left"])
     group = None
     for fact in facts:
         if fact.group != group:

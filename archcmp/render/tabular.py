@@ -26,6 +26,8 @@ class Table:
     # Cells (row, column) that differ from their neighbours and should stand out.
     marked: set[tuple[int, int]] = field(default_factory=set)
     caption: str | None = None
+    # "left" or "right" per column; by default names left, values right.
+    align: list[str] | None = None
 
     def add(self, *cells: object) -> None:
         self.rows.append([str(c) for c in cells])
@@ -41,7 +43,7 @@ def to_csv(table: Table) -> str:
 
 def to_markdown(table: Table) -> str:
     def line(cells: list[str]) -> str:
-        return "| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |"
+        return "| " + " | ".join(c.replace("|", "\\|").replace("\n", "<br>") for c in cells) + " |"
 
     lines = [f"**{table.title}**", "", line(table.columns), "|" + "---|" * len(table.columns)]
     for i, row in enumerate(table.rows):
@@ -74,7 +76,8 @@ def print_rich(table: Table) -> None:
 
     rich_table = RichTable(title=table.title, box=box.SIMPLE_HEAD, caption=table.caption, title_justify="left")
     for j, column in enumerate(table.columns):
-        rich_table.add_column(column, justify="left" if j == 0 else "right", overflow="fold")
+        justify = table.align[j] if table.align else ("left" if j == 0 else "right")
+        rich_table.add_column(column, justify=justify, overflow="fold")
     for i, row in enumerate(table.rows):
         if i in table.groups:
             rich_table.add_row(f"[bold]{table.groups[i]}[/bold]", end_section=False)
