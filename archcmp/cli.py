@@ -6,7 +6,12 @@ unknown model, a bad option). User errors never show a traceback.
 
 from __future__ import annotations
 
+import os
 import sys
+
+# Pydantic scans every installed package's entry points for plugins on the
+# first model build (~20 ms a command); archcmp uses none.
+os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
 
 try:  # typer >= 0.26 vendors its own copy of click
     from typer._click import exceptions as click_exceptions
