@@ -74,14 +74,14 @@ def figure_tolerance(text: str) -> tuple[int, int]:
     return int(Decimal(number) * scale), scale // 10**decimals
 
 
-def parse_bytes(text: str) -> int:
+def parse_bytes(text: str, what: str = "size") -> int:
     """``80GiB``, ``24 GB``, ``1.5TiB``, ``1000`` → bytes."""
     match = _BYTES.match(text.strip())
     if not match:
-        raise ArchcmpError(f"bad size {text!r}: expected bytes such as 80GiB, 24GB or 1.5TiB")
+        raise ArchcmpError(f"bad {what} {text!r}: expected bytes such as 80GiB, 24GB or 1.5TiB")
     value = Decimal(match.group(1)) * _BINARY[(match.group(2) or "B").upper()]
     if value < 1:
-        raise ArchcmpError(f"bad size {text!r}: must be at least one byte")
+        raise ArchcmpError(f"bad {what} {text!r}: must be at least one byte")
     return int(value)
 
 

@@ -1,1 +1,44 @@
-"""Placeholder: this command module is being written."""
+"""``archcmp kvcache``: KV-cache bytes at a context, by layer kind, against MHA."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from archcmp.app import FormatOption, ModelsArgument, SpecsOption, app, resolve_all
+
+DEFAULT_CONTEXT = "128k"  # one context for every model, so rows compare; 128k is today's common long context
+
+CtxOption = Annotated[str, typer.Option("--ctx", help=(
+    "Context length(s): 4096, 32k, 128k, 1M (k = 1024); a list 4k,32k,128k or a doubling range 4k..128k."))]
+BatchOption = Annotated[str, typer.Option("--batch", help="Sequences cached at once.")]
+DtypeOption = Annotated[str, typer.Option("--dtype", help="Cache dtype: bf16, fp16, fp32, fp8, int8, int4.")]
+BudgetOption = Annotated[str | None, typer.Option("--budget", help=(
+    "KV-cache memory such as 80GiB: shows the largest context (at --batch) and batch (at --ctx) that fit."))]
+
+
+@app.command()
+def kvcache(
+    models: ModelsArgument,
+    ctx: CtxOption = DEFAULT_CONTEXT,
+    batch: BatchOption = "1",
+    dtype: DtypeOption = "bf16",
+    budget: BudgetOption = None,
+    format: FormatOption = "table",
+    specs: SpecsOption = None,
+) -> None:
+    """KV-cache bytes per token and at a context: MHA, GQA, MQA, MLA, sliding, chunked and shared layers."""
+    from archcmp.analysis.kvcache import dtype_bits, kv_cache
+    from archcmp.render.kvcache_view import kvcache_table
+    from archcmp.render.tabular import emit
+    from archcmp.units import parse_bytes, parse_contexts, parse_count
+
+    contexts = parse_contexts(ctx)
+    sequences = parse_count(batch, "batch")
+    dtype_bits(dtype)
+    budget_bytes = None if budget is None else parse_bytes(budget, "budget")
+    results = [kv_cache(spec, context, sequences, dtype, budget_bytes)
+               for spec in resolve_all(specs, models) for context in contexts]
+    fmt = format.value if hasattr(format, "value") else format
+    emit([kvcache_table(results, raw=fmt == "csv")], fmt, [r.to_json() for r in results])

@@ -1,0 +1,87 @@
+"""Lay out KV-cache results: one row per model and context."""
+
+from __future__ import annotations
+
+from archcmp.analysis.kvcache import KindTotal, KVCacheResult
+from archcmp.render.tabular import Table
+from archcmp.units import MAX_CONTEXT, format_bytes, format_context
+
+CAPTION = (
+    "bytes in binary units (1 KiB = 1024 B). per token: bytes one more token adds once every window is "
+    "full (full-context layers). by layer kind: layers × tokens held each; a sliding layer holds "
+    "min(context, window), a chunked layer min(context, chunk), a KV-shared layer nothing. MHA equiv.: every "
+    "layer caching full multi-head K and V for the whole context; saving = MHA equiv. / KV cache."
+)
+MLA_NOTE = ("MLA naive: decompressed per-head K and V cached instead of the latent "
+            "(DeepSeek's attn_impl='naive').")
+BUDGET_NOTE = ("max context: the largest that fits at batch {batch}; "
+               "max batch: the largest that fits at the row's context.")
+
+
+def kvcache_table(results: list[KVCacheResult], raw: bool = False) -> Table:
+    first = results[0]
+    columns = ["model", "context", "per token", "KV cache", "by layer kind", "MHA equiv.", "saving"]
+    has_mla = any(r.mla_naive_kv_bytes is not None for r in results)
+    has_budget = first.budget is not None
+    if has_mla:
+        columns.append("MLA naive")
+    if has_budget:
+        columns += [f"max context in {_bytes(first.budget.budget_bytes, raw)}", "max batch"]
+    table = Table(f"KV cache ({first.dtype}, batch {first.batch})", columns)
+    for result in results:
+        table.add(*_row(result, raw, has_mla, has_budget))
+    table.caption = " ".join(filter(None, [
+        CAPTION,
+        MLA_NOTE if has_mla else "",
+        BUDGET_NOTE.format(batch=first.batch) if has_budget else "",
+        _beyond_note(results),
+    ]))
+    return table
+
+
+def _row(result: KVCacheResult, raw: bool, has_mla: bool, has_budget: bool) -> list[str]:
+    context = str(result.context) if raw else format_context(result.context)
+    row = [
+        result.model,
+        context + ("*" if result.exceeds_max_context and not raw else ""),
+        _count(result.kv_bytes_per_token_full_layers, raw) + ("" if raw else " B"),
+        _bytes(result.kv_bytes, raw),
+        "; ".join(_kind_cell(kind, raw) for kind in result.by_kind),
+        _bytes(result.mha_equivalent_bytes, raw),
+        f"{result.mha_equivalent_ratio:.4g}" if raw else f"{result.mha_equivalent_ratio:.1f}×",
+    ]
+    if has_mla:
+        naive = result.mla_naive_kv_bytes
+        row.append("" if naive is None else _bytes(naive, raw))
+    if has_budget:
+        row += [_budget_context(result, raw), _count(result.budget.max_batch, raw)]
+    return row
+
+
+def _bytes(n: int, raw: bool) -> str:
+    return str(n) if raw else format_bytes(n)
+
+
+def _count(n: int, raw: bool) -> str:
+    return str(n) if raw else f"{n:,}"
+
+
+def _kind_cell(kind: KindTotal, raw: bool) -> str:
+    if kind.cached_tokens == 0:
+        return f"{kind.num_layers} {kind.kind}: {_bytes(0, raw)}"
+    tokens = str(kind.cached_tokens) if raw else format_context(kind.cached_tokens)
+    return f"{kind.num_layers} {kind.kind} × {tokens}: {_bytes(kind.bytes, raw)}"
+
+
+def _budget_context(result: KVCacheResult, raw: bool) -> str:
+    tokens = result.budget.max_context
+    if raw:
+        return str(tokens)
+    text = ("≥ " if tokens == MAX_CONTEXT else "") + _count(tokens, raw)
+    limit = result.model_max_context
+    return text + (f" (> {format_context(limit)} max)" if limit is not None and tokens > limit else "")
+
+
+def _beyond_note(results: list[KVCacheResult]) -> str:
+    beyond = sorted({r.model for r in results if r.exceeds_max_context})
+    return f"* beyond the model's max_context: {', '.join(beyond)}." if beyond else ""
