@@ -73,24 +73,22 @@ def console():
 def print_rich(table: Table) -> None:
     from rich import box
     from rich.table import Table as RichTable
+    from rich.text import Text
 
+    out = console()
     rich_table = RichTable(title=table.title, box=box.SIMPLE_HEAD, caption=table.caption, title_justify="left")
     for j, column in enumerate(table.columns):
         justify = table.align[j] if table.align else ("left" if j == 0 else "right")
         rich_table.add_column(column, justify=justify, overflow="fold")
+    # Text objects, not markup strings: nothing in a cell is parsed as markup,
+    # and rendering skips the markup and emoji passes.
+    marker = "" if out.color_system else "*"  # without colour, a mark shows as a star
     for i, row in enumerate(table.rows):
         if i in table.groups:
-            rich_table.add_row(f"[bold]{table.groups[i]}[/bold]", end_section=False)
-        cells = [f"[bold yellow]{_escape(c)}[/bold yellow]" if (i, j) in table.marked else _escape(c)
-                 for j, c in enumerate(row)]
-        rich_table.add_row(*cells)
-    console().print(rich_table)
-
-
-def _escape(text: str) -> str:
-    from rich.markup import escape
-
-    return escape(text)
+            rich_table.add_row(Text(table.groups[i], style="bold"))
+        rich_table.add_row(*(Text(c + marker, style="bold yellow") if (i, j) in table.marked else Text(c)
+                             for j, c in enumerate(row)))
+    out.print(rich_table)
 
 
 def emit(tables: list[Table], fmt: str, json_data: object = None) -> None:
