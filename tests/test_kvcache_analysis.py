@@ -87,6 +87,13 @@ def test_chunked_layers_hold_at_most_a_chunk_and_nope_changes_nothing():
     assert result.kv_bytes == kv_cache(make_spec(attention, num_layers=4), context=10).kv_bytes
 
 
+def test_nope_marks_layers_without_any_position_encoding():
+    learned = make_spec(GQA, positions={"kind": "learned"}, embeddings={"tied_output": True, "learned_positions": 64})
+    assert [layer.kind for layer in kv_cache(learned, 10).layers] == ["full", "full"]  # positions in the embedding
+    unencoded = make_spec(GQA, positions={"kind": "none"})
+    assert [layer.kind for layer in kv_cache(unencoded, 10).layers] == ["full nope", "full nope"]
+
+
 def test_kv_shared_layers_hold_nothing():
     spec = make_spec({**GQA, "layer_pattern": ["sliding", "full"], "sliding_window": 4}, num_layers=6,
                      kv_sharing={"num_shared_layers": 2})

@@ -17,6 +17,12 @@ chunked local-attention layer (vLLM's ``SlidingWindowSpec`` and
 ``ChunkedLocalAttentionSpec``). A KV-shared layer (Gemma 3n) reads another
 layer's cache and holds nothing. NoPE changes what is cached, not how much.
 
+A window of ``w`` covers the current token and ``w - 1`` before it.
+transformers' ``DynamicSlidingWindowLayer`` therefore keeps only ``w - 1``
+tokens between steps, but each step concatenates the new token into a
+``w``-token buffer that stays allocated; a server reserves ``w`` slots. Both
+ways, ``w`` tokens of memory is the figure (see the cross-check test).
+
 Sizes are exact integers. Elements are counted in bits and a sequence's
 cache in one layer is one packed buffer, so with ``int4`` an odd element
 count rounds up to the next whole byte per layer and sequence; every other
@@ -78,7 +84,7 @@ class LayerKV:
     index: int
     attention: str  # "full" | "sliding" | "chunked"
     window: int | None
-    rope: bool
+    nope: bool  # no position encoding in this layer (not said of learned absolute positions)
     kv_source: int
     cached_tokens: int
     elements_per_token: int
@@ -87,7 +93,7 @@ class LayerKV:
     @property
     def kind(self) -> str:
         """``full``, ``sliding``, ``chunked``, with ``nope`` and ``shared`` marks."""
-        marks = ("" if self.rope else " nope") + ("" if self.kv_source == self.index else " shared")
+        marks = (" nope" if self.nope else "") + ("" if self.kv_source == self.index else " shared")
         return self.attention + marks
 
     def to_json(self) -> dict:
@@ -95,7 +101,7 @@ class LayerKV:
             "index": self.index,
             "attention": self.attention,
             "window": self.window,
-            "rope": self.rope,
+            "nope": self.nope,
             "kv_source": self.kv_source,
             "cached_tokens": self.cached_tokens,
             "elements_per_token": self.elements_per_token,
@@ -208,17 +214,22 @@ def _check_positive(value: int, what: str) -> None:
         raise ArchcmpError(f"bad {what} {value}: must be at least 1")
 
 
+def layer_bytes(layer: LayerPlan, context: int, elements_per_token: int, batch: int, bits: int) -> int:
+    """One layer's cache for ``batch`` sequences, one packed buffer each."""
+    return batch * packed_bytes(cached_tokens(layer, context) * elements_per_token, bits)
+
+
 def _layer_kv(spec: ModelSpec, layer: LayerPlan, context: int, batch: int, bits: int) -> LayerKV:
-    tokens, elements = cached_tokens(layer, context), kv_elements_per_token(spec, layer)
+    elements = kv_elements_per_token(spec, layer)
     return LayerKV(
         index=layer.index,
         attention=layer.attention,
         window=layer.window,
-        rope=layer.rope,
+        nope=not layer.rope and spec.positions.kind != "learned",
         kv_source=layer.kv_source,
-        cached_tokens=tokens,
+        cached_tokens=cached_tokens(layer, context),
         elements_per_token=elements,
-        bytes=batch * packed_bytes(tokens * elements, bits),
+        bytes=layer_bytes(layer, context, elements, batch, bits),
     )
 
 
@@ -226,11 +237,11 @@ def _bytes_per_token(spec: ModelSpec, layers: list[LayerPlan], bits: int) -> int
     return packed_bytes(sum(kv_elements_per_token(spec, layer) for layer in layers), bits)
 
 
-def _mla_naive_bytes(spec: ModelSpec, plan, context: int, batch: int, bits: int) -> int | None:
+def _mla_naive_bytes(spec: ModelSpec, plan: tuple[LayerPlan, ...], context: int, batch: int, bits: int) -> int | None:
     if spec.attention.kind != "mla":
         return None
     per_token = mha_elements_per_token(spec)
-    return sum(batch * packed_bytes(cached_tokens(layer, context) * per_token, bits) for layer in plan)
+    return sum(layer_bytes(layer, context, per_token, batch, bits) for layer in plan)
 
 
 def _by_kind(layers: tuple[LayerKV, ...]) -> tuple[KindTotal, ...]:
@@ -243,8 +254,7 @@ def _by_kind(layers: tuple[LayerKV, ...]) -> tuple[KindTotal, ...]:
 
 def total_bytes(spec: ModelSpec, plan: tuple[LayerPlan, ...], context: int, batch: int, bits: int) -> int:
     """``kv_bytes`` alone, for searches that evaluate many contexts."""
-    return sum(batch * packed_bytes(cached_tokens(layer, context) * kv_elements_per_token(spec, layer), bits)
-               for layer in plan)
+    return sum(layer_bytes(layer, context, kv_elements_per_token(spec, layer), batch, bits) for layer in plan)
 
 
 def fit_budget(spec: ModelSpec, context: int, batch: int, bits: int, budget_bytes: int) -> BudgetFit:
@@ -252,7 +262,7 @@ def fit_budget(spec: ModelSpec, context: int, batch: int, bits: int, budget_byte
     non-decreasing), so a binary search finds the exact largest context;
     batch enters as a factor, so the largest batch is a floor division."""
     plan = expand(spec)
-    low, high = 0, MAX_CONTEXT  # invariant: low fits (0 tokens always does); anything above high is not tried
+    low, high = 0, MAX_CONTEXT  # the answer lies in [low, high]; 0 tokens always fit
     while low < high:
         middle = (low + high + 1) // 2
         if total_bytes(spec, plan, middle, batch, bits) <= budget_bytes:
