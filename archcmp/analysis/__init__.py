@@ -1,0 +1,1 @@
+"""Pure analyzers: functions of (spec, plan, options) that return result objects."""
