@@ -1,1 +1,43 @@
-"""Placeholder: this command module is being written."""
+"""``archcmp flops``: prefill, decode and training FLOPs, linear and attention apart."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from archcmp.app import FormatOption, ModelsArgument, SpecsOption, app, resolve_all
+
+CtxOption = Annotated[str, typer.Option("--ctx", help="Context: prefill length and decode position (4096, 32k, 128k, 1M).")]
+TrainTokensOption = Annotated[
+    str | None, typer.Option("--train-tokens", help="Also count training on this many tokens (15T, 2.5e12).")
+]
+AttentionOption = Annotated[
+    str, typer.Option("--attention", help="causal (each query sees its mask's keys) or full (every key, unmasked).")
+]
+MlaDecodeOption = Annotated[
+    str, typer.Option("--mla-decode", help="MLA decode: absorbed (latent cache, as servers run it) or expanded.")
+]
+
+
+@app.command()
+def flops(
+    models: ModelsArgument,
+    ctx: CtxOption,
+    train_tokens: TrainTokensOption = None,
+    attention: AttentionOption = "causal",
+    mla_decode: MlaDecodeOption = "absorbed",
+    format: FormatOption = "table",
+    specs: SpecsOption = None,
+) -> None:
+    """FLOPs of a prefill of --ctx tokens, one decode step after them, and training."""
+    from archcmp.analysis.flops import count_flops
+    from archcmp.render.flops_view import flops_table
+    from archcmp.render.tabular import emit
+    from archcmp.units import parse_context, parse_count
+
+    context = parse_context(ctx)
+    tokens = parse_count(train_tokens, "--train-tokens") if train_tokens is not None else None
+    results = [count_flops(spec, context, attention, tokens, mla_decode) for spec in resolve_all(specs, models)]
+    fmt = format.value if hasattr(format, "value") else format
+    emit([flops_table(results, raw=fmt == "csv")], fmt, [r.to_json() for r in results])

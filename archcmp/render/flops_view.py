@@ -1,0 +1,76 @@
+"""Lay out FLOP results: one column per model, one group per workload."""
+
+from __future__ import annotations
+
+from archcmp.analysis.flops import COMPONENTS, FlopCount, FlopsResult
+from archcmp.render.tabular import Table
+from archcmp.units import format_context, format_flops, format_params
+
+CAPTION = (
+    "a multiply-add is 2 FLOPs; linear = every multiplication by a weight matrix (routed experts: only the "
+    "experts_per_token a token visits); attention = Q·Kᵀ and weights·V. Not counted: norms, activations, "
+    "softmax, RoPE, biases, embedding lookups. Training: backward = 2 × forward, head on every position; "
+    "6·N·D with N = active params (incl. / excl. input embedding tables)."
+)
+
+
+def flops_cell(n: int, raw: bool) -> str:
+    """``1.3 PFLOP``; past the exa range, as training budgets are quoted:
+    ``3.8e24 FLOP``; exact integers for CSV."""
+    if raw:
+        return str(n)
+    if n >= 10**21:
+        mantissa, exponent = f"{n:.1e}".split("e")
+        return f"{mantissa}e{int(exponent)} FLOP"
+    return format_flops(n)
+
+
+def flops_table(results: list[FlopsResult], raw: bool = False) -> Table:
+    first = results[0]
+    title = f"FLOPs at context {format_context(first.context)}, {first.attention} attention"
+    table = Table(title, ["", *(r.model for r in results)], caption=CAPTION)
+    cell = lambda n: flops_cell(n, raw)  # noqa: E731
+    _workload(table, f"prefill of {format_context(first.context)} tokens (head on the last one)",
+              "prefill", [r.prefill for r in results], cell)
+    table.add("prefill_flops_per_token", *(cell(r.prefill_flops_per_token) for r in results))
+    _workload(table, f"decode: one token after {format_context(first.context)} cached", "decode",
+              [r.decode for r in results], cell)
+    if any(r.mla_decode for r in results):
+        table.add("mla_decode", *(r.mla_decode or "-" for r in results))
+    if first.training:
+        _training(table, results, cell, raw)
+    _components(table, "prefill", [r.prefill for r in results], cell)
+    _components(table, "decode", [r.decode for r in results], cell)
+    return table
+
+
+def _workload(table: Table, group: str, prefix: str, counts: list[FlopCount], cell) -> None:
+    table.groups[len(table.rows)] = group
+    table.add(f"{prefix}_flops", *(cell(c.total) for c in counts))
+    table.add(f"{prefix}_linear_flops", *(cell(c.linear) for c in counts))
+    table.add(f"{prefix}_attention_flops", *(cell(c.attention) for c in counts))
+
+
+def _training(table: Table, results: list[FlopsResult], cell, raw: bool) -> None:
+    runs = [r.training for r in results]
+    tokens = format_params(runs[0].tokens)
+    table.groups[len(table.rows)] = f"training on {tokens} tokens, sequences of {format_context(results[0].context)}"
+    table.add("train_flops", *(cell(t.flops) for t in runs))
+    table.add("train_linear_flops", *(cell(t.linear) for t in runs))
+    table.add("train_attention_flops", *(cell(t.attention) for t in runs))
+    table.add("train_6nd_flops", *(cell(t.six_nd_flops) for t in runs))
+    table.add("train_flops / 6ND", *(_ratio(t.flops, t.six_nd_flops, raw) for t in runs))
+    table.add("train_6nd_excl_embedding_flops", *(cell(t.six_nd_excl_embedding_flops) for t in runs))
+    table.add("train_flops / 6ND excl embedding",
+              *(_ratio(t.flops, t.six_nd_excl_embedding_flops, raw) for t in runs))
+
+
+def _ratio(a: int, b: int, raw: bool) -> str:
+    return f"{a / b:.6f}" if raw else f"{a / b:.3f}"
+
+
+def _components(table: Table, workload: str, counts: list[FlopCount], cell) -> None:
+    """Rows named ``prefill.head`` and so on, unambiguous in CSV too."""
+    table.groups[len(table.rows)] = f"{workload} by component"
+    for name in COMPONENTS:
+        table.add(f"{workload}.{name}", *(cell(c.components[name]) for c in counts))
