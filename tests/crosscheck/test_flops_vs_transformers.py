@@ -4,9 +4,9 @@ Small copies of the reference configs (hidden size, vocabulary, FFN and
 expert widths, expert count and layer count shrunk; heads, head dims, MLA
 ranks, windows and the layer pattern kept) run on the CPU under
 ``torch.utils.flop_counter.FlopCounterMode`` with eager attention (the CPU
-SDPA kernel counts 0) and eager experts. Weights are left uninitialised:
-FLOPs depend on shapes only, and a router always picks ``experts_per_token``
-distinct experts whatever its scores.
+SDPA kernel counts 0) and eager experts. Every weight is the constant 0.01
+rather than a random draw: FLOPs depend on shapes only, and a router always
+picks ``experts_per_token`` distinct experts whatever its scores.
 
 The counter attributes every matmul to the module that ran it. The attention
 products are what attention modules compute themselves (their projection
