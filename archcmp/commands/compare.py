@@ -1,1 +1,86 @@
-"""Placeholder: this command module is being written."""
+"""``archcmp compare`` (side by side) and ``archcmp diff`` (two, in words)."""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Annotated
+
+import typer
+
+from archcmp.app import FormatOption, SpecsOption, app, registry
+
+
+class Layout(str, Enum):
+    auto = "auto"
+    columns = "columns"
+    rows = "rows"
+
+
+ContextOption = Annotated[str, typer.Option("--ctx", help="Context for the cost rows: 4096, 32k, 128k, 1M.")]
+DtypeOption = Annotated[str, typer.Option("--dtype", help="KV-cache dtype: bf16, fp16, fp32, fp8, int8, int4.")]
+
+
+@app.command()
+def compare(
+    models: Annotated[list[str] | None, typer.Argument(help="Spec ids, aliases or paths.")] = None,
+    family: Annotated[str | None, typer.Option("--family", help="Every bundled size of a family.")] = None,
+    ctx: ContextOption = "32k",
+    dtype: DtypeOption = "bf16",
+    only_diff: Annotated[bool, typer.Option("--only-diff", help="Fold rows that are the same for all.")] = False,
+    layout: Annotated[Layout, typer.Option("--layout", help="columns: a column per model; rows: "
+                                           "a row per model; auto: columns, split to fit the terminal.")] = "auto",
+    format: FormatOption = "table",
+    specs: SpecsOption = None,
+) -> None:
+    """Two or more architectures side by side: size, attention, FFN, norms, cost."""
+    from archcmp.analysis.compare import compare as run_compare
+    from archcmp.errors import ArchcmpError
+    from archcmp.render import compare_view
+    from archcmp.render.tabular import console, emit
+    from archcmp.units import parse_context
+
+    from archcmp.analysis.params import count_params
+
+    reg = registry(specs)
+    chosen = [reg.resolve(name) for name in models or []]
+    if family:
+        chosen += sorted(reg.family(family), key=lambda s: count_params(s).total_params)
+    if len(chosen) < 2:
+        raise ArchcmpError("compare needs two or more models (archcmp compare deepseek-v3 llama4-maverick) "
+                           "or --family NAME; `archcmp show` describes one")
+    comparison = run_compare(chosen, parse_context(ctx), dtype)
+    fmt = format.value if hasattr(format, "value") else format
+    layout = layout.value if hasattr(layout, "value") else layout
+    raw = fmt == "csv"
+    if layout == "rows":
+        tables = [compare_view.transposed_table(comparison, only_diff, raw)]
+    else:
+        width = console().width if fmt == "table" and layout == "auto" else None
+        tables = compare_view.compare_tables(comparison, only_diff, raw, width)
+    emit(tables, fmt, comparison.to_json())
+
+
+@app.command()
+def diff(
+    a: Annotated[str, typer.Argument(help="The model to start from.")],
+    b: Annotated[str, typer.Argument(help="The model to compare it with.")],
+    ctx: ContextOption = "32k",
+    dtype: DtypeOption = "bf16",
+    format: FormatOption = "table",
+    specs: SpecsOption = None,
+) -> None:
+    """What differs between two architectures, in words, and what it changes."""
+    from archcmp.analysis.compare import compare as run_compare
+    from archcmp.analysis.compare import diff as run_diff
+    from archcmp.render import compare_view
+    from archcmp.render.tabular import emit
+    from archcmp.units import parse_context
+
+    reg = registry(specs)
+    first, second = reg.resolve(a), reg.resolve(b)
+    result = run_diff(run_compare([first, second], parse_context(ctx), dtype))
+    fmt = format.value if hasattr(format, "value") else format
+    if fmt == "table":
+        print("\n".join(compare_view.diff_lines(result)))
+        return
+    emit([compare_view.diff_table(result, raw=fmt == "csv")], fmt, result.to_json())

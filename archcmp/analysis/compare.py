@@ -1,0 +1,154 @@
+"""Several architectures side by side (``compare``) and two in words (``diff``).
+
+Rows are the facts of each model's card (:mod:`archcmp.analysis.facts`) plus
+cost rows at one context: KV-cache bytes (:mod:`archcmp.analysis.kvcache`)
+and FLOPs per token (:mod:`archcmp.analysis.flops`). A row knows whether its
+values differ; a cell knows whether it differs from the first model's.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from archcmp.analysis.facts import Fact, card
+from archcmp.analysis.flops import count_flops
+from archcmp.analysis.kvcache import kv_cache
+from archcmp.analysis.params import count_params
+from archcmp.schema import ModelSpec
+
+Value = str | int | float | None
+
+# How a value is written; the renderer formats, nothing here rounds.
+UNITS = {"total_params": "params", "active_params": "params", "kv_bytes_per_token": "bytes",
+         "kv_bytes": "bytes", "prefill_flops_per_token": "flops", "decode_flops_per_token": "flops"}
+
+
+@dataclass(frozen=True)
+class Row:
+    group: str
+    name: str
+    words: str
+    values: tuple[Value, ...]
+
+    @property
+    def same(self) -> bool:
+        return len(set(self.values)) == 1
+
+    @property
+    def unit(self) -> str:
+        return UNITS.get(self.name, "")
+
+    def differs_from_first(self, column: int) -> bool:
+        return column > 0 and self.values[column] != self.values[0]
+
+
+@dataclass(frozen=True)
+class Comparison:
+    models: tuple[str, ...]
+    context: int
+    dtype: str
+    rows: tuple[Row, ...]
+
+    def to_json(self) -> dict:
+        return {
+            model: {"context": self.context, "dtype": self.dtype}
+            | {row.name: row.values[i] for row in self.rows}
+            for i, model in enumerate(self.models)
+        }
+
+
+def cost_facts(spec: ModelSpec, context: int, dtype: str) -> list[Fact]:
+    """KV cache and FLOPs at ``context`` for one sequence, as the kvcache and
+    flops commands count them (causal attention, MLA decode absorbed)."""
+    kv = kv_cache(spec, context, batch=1, dtype=dtype)
+    flops = count_flops(spec, context)
+    g = "Cost"
+    return [
+        Fact(g, "kv_bytes_per_token", kv.kv_bytes_per_token_all_layers, f"KV cache per token ({dtype})"),
+        Fact(g, "kv_bytes", kv.kv_bytes, f"KV cache at the context ({dtype})"),
+        Fact(g, "prefill_flops_per_token", flops.prefill_flops_per_token, "prefill FLOPs per token"),
+        Fact(g, "decode_flops_per_token", flops.decode.total, "decode FLOPs per token"),
+    ]
+
+
+def model_facts(spec: ModelSpec, context: int, dtype: str) -> list[Fact]:
+    facts = card(spec, count_params(spec))
+    about = next(i for i, f in enumerate(facts) if f.group == "About")
+    return facts[:about] + cost_facts(spec, context, dtype) + facts[about:]
+
+
+def compare(specs: list[ModelSpec], context: int, dtype: str = "bf16") -> Comparison:
+    per_model = [model_facts(spec, context, dtype) for spec in specs]
+    by_name = [{f.name: f for f in facts} for facts in per_model]
+    # The union of every model's rows: groups in card order, rows in the
+    # order they first appear (an MLA model has rows a GQA model lacks).
+    groups: dict[str, dict[str, Fact]] = {}
+    for facts in per_model:
+        for fact in facts:
+            groups.setdefault(fact.group, {}).setdefault(fact.name, fact)
+    rows = tuple(
+        Row(first.group, name, first.words, tuple(_value(m.get(name)) for m in by_name))
+        for group in groups.values()
+        for name, first in group.items()
+    )
+    return Comparison(tuple(s.id for s in specs), context, dtype, rows)
+
+
+def _value(fact: Fact | None) -> Value:
+    return None if fact is None else fact.value
+
+
+@dataclass(frozen=True)
+class Change:
+    words: str
+    before: Value
+    after: Value
+    unit: str
+    group: str
+
+    @property
+    def relative(self) -> float | None:
+        """after / before - 1 for numbers, None otherwise."""
+        numbers = all(isinstance(v, int | float) and not isinstance(v, bool) for v in (self.before, self.after))
+        return self.after / self.before - 1 if numbers and self.before else None
+
+    def to_json(self) -> dict:
+        return {"what": self.words, "from": self.before, "to": self.after, "relative": self.relative}
+
+
+@dataclass(frozen=True)
+class Diff:
+    """``architecture``: what was built differently; ``consequences``: the
+    resulting parameters, KV cache and FLOPs (always listed, changed or not);
+    ``training``: release and training facts."""
+
+    before: str
+    after: str
+    architecture: tuple[Change, ...]
+    consequences: tuple[Change, ...]
+    training: tuple[Change, ...]
+
+    def to_json(self) -> dict:
+        return {"from": self.before, "to": self.after,
+                **{part: [c.to_json() for c in getattr(self, part)]
+                   for part in ("architecture", "consequences", "training")}}
+
+
+# Rows that restate other rows or are bookkeeping: left out of `diff`.
+RESTATED = {"name", "family", "sources", "active_share", "embedding_share", "moe_layers"}
+CONSEQUENCES = ("total_params", "active_params", "kv_bytes_per_token", "kv_bytes",
+                "prefill_flops_per_token", "decode_flops_per_token")
+
+
+def diff(comparison: Comparison) -> Diff:
+    """What differs between the two models of ``comparison``, in its terms."""
+    assert len(comparison.models) == 2, "diff compares exactly two models"
+    parts: dict[str, list[Change]] = {"architecture": [], "consequences": [], "training": []}
+    for row in comparison.rows:
+        change = Change(row.words, row.values[0], row.values[1], row.unit, row.group)
+        if row.name in CONSEQUENCES:
+            parts["consequences"].append(change)
+        elif not row.same and row.name not in RESTATED:
+            parts["training" if row.group == "About" else "architecture"].append(change)
+    return Diff(comparison.models[0], comparison.models[1],
+                *(tuple(parts[p]) for p in ("architecture", "consequences", "training")))

@@ -1,0 +1,97 @@
+"""Lay out comparisons: one column per model (split into several tables when
+they do not fit the terminal, or transposed), and diffs as sentences."""
+
+from __future__ import annotations
+
+from archcmp.analysis.compare import Change, Comparison, Diff, Row, Value
+from archcmp.render.tabular import Table
+from archcmp.units import format_bytes, format_context, format_flops, format_params
+
+MIN_COLUMN = 16  # characters a model column needs to stay readable
+NAME_COLUMN = 30
+
+
+def value_text(value: Value, unit: str, raw: bool = False) -> str:
+    if value is None:
+        return "" if raw else "—"
+    if raw or isinstance(value, str):
+        return str(value)
+    if isinstance(value, float):
+        return f"{value:g}"
+    if unit == "params":
+        return f"{format_params(value)} ({value:,})"
+    if unit == "bytes":
+        return format_bytes(value)
+    if unit == "flops":
+        return format_flops(value)
+    return f"{value:,}"
+
+
+def _rows(comparison: Comparison, only_diff: bool) -> list[Row]:
+    return [row for row in comparison.rows if not (only_diff and row.same)]
+
+
+def compare_tables(comparison: Comparison, only_diff: bool = False, raw: bool = False,
+                   width: int | None = None) -> list[Table]:
+    """Models as columns; when ``width`` (characters) cannot hold them all,
+    several tables of as many models as fit, each repeating the row names."""
+    models = list(comparison.models)
+    per_table = len(models) if width is None else max(1, (width - NAME_COLUMN) // MIN_COLUMN)
+    title = f"Comparison at {format_context(comparison.context)} tokens, KV cache in {comparison.dtype}"
+    tables = []
+    for start in range(0, len(models), per_table):
+        columns = range(start, min(start + per_table, len(models)))
+        table = Table(title, ["", *(models[c] for c in columns)])
+        group = None
+        for row in _rows(comparison, only_diff):
+            if row.group != group:
+                group = row.group
+                table.groups[len(table.rows)] = group
+            for j, c in enumerate(columns, start=1):
+                if row.differs_from_first(c):
+                    table.marked.add((len(table.rows), j))
+            table.add(row.words, *(value_text(row.values[c], row.unit, raw) for c in columns))
+        table.caption = f"marked: differs from {models[0]}" if len(models) > 1 and not raw else None
+        tables.append(table)
+    return tables
+
+
+def transposed_table(comparison: Comparison, only_diff: bool = False, raw: bool = False) -> Table:
+    """Models as rows, facts as columns: for many models and few facts."""
+    rows = _rows(comparison, only_diff)
+    table = Table("Comparison", ["model", *(row.words for row in rows)], align=["left"] * (len(rows) + 1))
+    for i, model in enumerate(comparison.models):
+        table.add(model, *(value_text(row.values[i], row.unit, raw) for row in rows))
+        table.marked |= {(i, j) for j, row in enumerate(rows, start=1) if row.differs_from_first(i)}
+    return table
+
+
+def change_text(change: Change) -> str:
+    before, after = value_text(change.before, change.unit), value_text(change.after, change.unit)
+    if change.before == change.after:
+        return f"{change.words}: unchanged, {before}"
+    relative = change.relative
+    suffix = f" ({relative:+.1%})".replace("-", "−") if relative is not None else ""
+    return f"{change.words}: {before} → {after}{suffix}"
+
+
+def diff_lines(result: Diff) -> list[str]:
+    if not result.architecture:
+        lines = [f"{result.before} and {result.after} have the same architecture"]
+    else:
+        lines = [f"{result.before} → {result.after}"]
+        lines += [f"  {change_text(c)}" for c in result.architecture]
+    lines += ["so:"] + [f"  {change_text(c)}" for c in result.consequences]
+    if result.training:
+        lines += ["also:"] + [f"  {change_text(c)}" for c in result.training]
+    return lines
+
+
+def diff_table(result: Diff, raw: bool = False) -> Table:
+    table = Table(f"{result.before} → {result.after}", ["what", "from", "to", "change"])
+    for change in result.architecture + result.consequences + result.training:
+        relative = change.relative
+        table.add(change.words, value_text(change.before, change.unit, raw),
+                  value_text(change.after, change.unit, raw),
+                  "" if relative is None else (f"{relative:.6f}" if raw else f"{relative:+.1%}"))
+    return table
