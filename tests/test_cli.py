@@ -28,7 +28,7 @@ def test_params_formats(run, fmt):
     elif fmt == "csv":
         assert out.splitlines()[1] == "total_params,671026404352,8190735360"
     elif fmt == "md":
-        assert "| total_params | 671,026,404,352 (671.0B) | 8,190,735,360 (8.2B) |" in out
+        assert "| total_params | 671.0B (671,026,404,352) | 8.2B (8,190,735,360) |" in out
     else:
         assert "671,026,404,352" in out and "\x1b[" not in out
 

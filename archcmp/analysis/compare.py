@@ -18,25 +18,17 @@ from archcmp.schema import ModelSpec
 
 Value = str | int | float | None
 
-# How a value is written; the renderer formats, nothing here rounds.
-UNITS = {"total_params": "params", "active_params": "params", "kv_bytes_per_token": "bytes",
-         "kv_bytes": "bytes", "prefill_flops_per_token": "flops", "decode_flops_per_token": "flops"}
-
-
 @dataclass(frozen=True)
 class Row:
     group: str
     name: str
     words: str
     values: tuple[Value, ...]
+    unit: str = ""
 
     @property
     def same(self) -> bool:
         return len(set(self.values)) == 1
-
-    @property
-    def unit(self) -> str:
-        return UNITS.get(self.name, "")
 
     def differs_from_first(self, column: int) -> bool:
         return column > 0 and self.values[column] != self.values[0]
@@ -64,10 +56,10 @@ def cost_facts(spec: ModelSpec, context: int, dtype: str) -> list[Fact]:
     flops = count_flops(spec, context)
     g = "Cost"
     return [
-        Fact(g, "kv_bytes_per_token", kv.kv_bytes_per_token_all_layers, f"KV cache per token ({dtype})"),
-        Fact(g, "kv_bytes", kv.kv_bytes, f"KV cache at the context ({dtype})"),
-        Fact(g, "prefill_flops_per_token", flops.prefill_flops_per_token, "prefill FLOPs per token"),
-        Fact(g, "decode_flops_per_token", flops.decode.total, "decode FLOPs per token"),
+        Fact(g, "kv_bytes_per_token", kv.kv_bytes_per_token_all_layers, f"KV cache per token ({dtype})", "bytes"),
+        Fact(g, "kv_bytes", kv.kv_bytes, f"KV cache at the context ({dtype})", "bytes"),
+        Fact(g, "prefill_flops_per_token", flops.prefill_flops_per_token, "prefill FLOPs per token", "flops"),
+        Fact(g, "decode_flops_per_token", flops.decode.total, "decode FLOPs per token at the context", "flops"),
     ]
 
 
@@ -87,7 +79,7 @@ def compare(specs: list[ModelSpec], context: int, dtype: str = "bf16") -> Compar
         for fact in facts:
             groups.setdefault(fact.group, {}).setdefault(fact.name, fact)
     rows = tuple(
-        Row(first.group, name, first.words, tuple(_value(m.get(name)) for m in by_name))
+        Row(first.group, name, first.words, tuple(_value(m.get(name)) for m in by_name), first.unit)
         for group in groups.values()
         for name, first in group.items()
     )

@@ -17,6 +17,7 @@ class Fact:
     name: str
     value: str | int | float | None
     label: str = ""  # the words a write-up uses ("attention heads"); defaults to the name
+    unit: str = ""  # "params", "bytes" or "flops": how a renderer writes the number
 
     @property
     def words(self) -> str:
@@ -55,8 +56,8 @@ def card(spec: ModelSpec, counts: ParamsResult | None = None) -> list[Fact]:
 def _size(spec: ModelSpec, counts: ParamsResult) -> list[Fact]:
     g = "Size"
     return [
-        Fact(g, "total_params", counts.total_params, "total parameters"),
-        Fact(g, "active_params", counts.active_params, "active parameters per token"),
+        Fact(g, "total_params", counts.total_params, "total parameters", "params"),
+        Fact(g, "active_params", counts.active_params, "active parameters per token", "params"),
         Fact(g, "active_share", f"{100 * counts.active_params / counts.total_params:.1f}%"),
         Fact(g, "embedding_share", f"{100 * counts.components['embedding'] / counts.total_params:.1f}%"),
         Fact(g, "vocab_size", spec.vocab_size, "vocabulary"),
@@ -69,16 +70,20 @@ def _size(spec: ModelSpec, counts: ParamsResult) -> list[Fact]:
 
 def _attention(spec: ModelSpec) -> list[Fact]:
     att, g, plan = spec.attention, "Attention", expand(spec)
-    facts = [Fact(g, "attention", attention_label(spec)), Fact(g, "num_heads", att.num_heads, "attention heads")]
-    if att.kind == "mla":
-        facts += [
-            Fact(g, "q_lora_rank", att.q_lora_rank or "none (full-rank q)"),
-            Fact(g, "kv_lora_rank", att.kv_lora_rank),
-            Fact(g, "qk_head_dims", f"{att.qk_nope_head_dim} nope + {att.qk_rope_head_dim} rope"),
-            Fact(g, "v_head_dim", att.v_head_dim),
-        ]
-    else:
-        facts += [Fact(g, "num_kv_heads", att.num_kv_heads, "KV heads"), Fact(g, "head_dim", att.head_dim)]
+    mla = att.kind == "mla"
+    # Every model has every row (None where it does not apply), so that rows
+    # line up in compare; show leaves the empty ones out.
+    facts = [
+        Fact(g, "attention", attention_label(spec)),
+        Fact(g, "num_heads", att.num_heads, "attention heads"),
+        Fact(g, "num_kv_heads", att.num_kv_heads, "KV heads"),
+        Fact(g, "head_dim", att.head_dim),
+        Fact(g, "q_lora_rank", (att.q_lora_rank or "none (full-rank q)") if mla else None, "q LoRA rank"),
+        Fact(g, "kv_lora_rank", att.kv_lora_rank, "KV LoRA rank"),
+        Fact(g, "qk_head_dims", f"{att.qk_nope_head_dim} nope + {att.qk_rope_head_dim} rope" if mla else None,
+             "q/k head dims"),
+        Fact(g, "v_head_dim", att.v_head_dim, "v head dim"),
+    ]
     biases = [n for n, on in (("qkv", att.qkv_bias), ("out", att.out_bias)) if on]
     facts += [
         Fact(g, "qk_norm", att.qk_norm, "QK-norm"),
@@ -115,20 +120,25 @@ def _ffn(spec: ModelSpec) -> list[Fact]:
     dense_sizes = sorted({layer.intermediate_size for layer in plan if layer.ffn == "dense"})
     facts = [
         Fact(g, "ffn", f"MoE, {act}" if moe else f"dense, {act}"),
-        Fact(g, "dense_intermediate_size", ", ".join(map(str, dense_sizes)) or None, "dense FFN size"),
+        Fact(g, "dense_intermediate_size", _one_or_list(dense_sizes), "dense FFN size"),
     ]
-    if moe:
-        leading_dense = next((layer.index for layer in plan if layer.ffn == "moe"), spec.num_layers)
-        facts += [
-            Fact(g, "routed_experts", moe.num_experts, "routed experts"),
-            Fact(g, "shared_experts", moe.num_shared_experts, "shared experts"),
-            Fact(g, "experts_per_token", moe.experts_per_token, "experts per token"),
-            Fact(g, "expert_intermediate_size", moe.expert_intermediate_size, "expert size"),
-            Fact(g, "shared_expert_intermediate_size", moe.shared_width or None, "shared expert size"),
-            Fact(g, "first_dense_layers", leading_dense, "first dense layers"),
-            Fact(g, "moe_layers", layer_summary(plan, lambda l: l.ffn), "MoE layers"),
-        ]
+    leading_dense = next((layer.index for layer in plan if layer.ffn == "moe"), spec.num_layers)
+    facts += [
+        Fact(g, "routed_experts", moe and moe.num_experts, "routed experts"),
+        Fact(g, "shared_experts", moe and moe.num_shared_experts, "shared experts"),
+        Fact(g, "experts_per_token", moe and moe.experts_per_token, "experts per token"),
+        Fact(g, "expert_intermediate_size", moe and moe.expert_intermediate_size, "expert size"),
+        Fact(g, "shared_expert_intermediate_size", (moe and moe.shared_width) or None, "shared expert size"),
+        Fact(g, "first_dense_layers", leading_dense if moe else None, "first dense layers"),
+        Fact(g, "moe_layers", layer_summary(plan, lambda l: l.ffn) if moe else None, "MoE layers"),
+    ]
     return facts
+
+
+def _one_or_list(sizes: list[int]) -> int | str | None:
+    if len(sizes) > 1:
+        return ", ".join(f"{size:,}" for size in sizes)
+    return sizes[0] if sizes else None
 
 
 def _norm(spec: ModelSpec) -> list[Fact]:

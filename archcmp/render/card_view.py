@@ -3,28 +3,19 @@
 from __future__ import annotations
 
 from archcmp.analysis.facts import Fact
-from archcmp.render.params_view import count_cell
+from archcmp.render.cells import value_text
 from archcmp.render.tabular import Table
 
-COUNT_FACTS = {"total_params", "active_params"}
-
-
 def fact_cell(fact: Fact, raw: bool = False) -> str:
-    if fact.value is None:
-        return "—" if not raw else ""
-    if fact.name in COUNT_FACTS and isinstance(fact.value, int):
-        return count_cell(fact.value, raw)
-    if isinstance(fact.value, float):
-        return f"{fact.value:g}"
-    if isinstance(fact.value, int) and not raw:
-        return f"{fact.value:,}"
-    return str(fact.value)
+    return value_text(fact.value, fact.unit, raw)
 
 
 def card_table(model: str, facts: list[Fact], raw: bool = False) -> Table:
     table = Table(model, ["", "value"], align=["left", "left"])
     group = None
     for fact in facts:
+        if fact.value is None:  # a row that does not apply to this model
+            continue
         if fact.group != group:
             group = fact.group
             table.groups[len(table.rows)] = group

@@ -5,26 +5,11 @@ from __future__ import annotations
 
 from archcmp.analysis.compare import Change, Comparison, Diff, Row, Value
 from archcmp.render.tabular import Table
-from archcmp.units import format_bytes, format_context, format_flops, format_params
+from archcmp.render.cells import value_text
+from archcmp.units import format_context
 
 MIN_COLUMN = 16  # characters a model column needs to stay readable
 NAME_COLUMN = 30
-
-
-def value_text(value: Value, unit: str, raw: bool = False) -> str:
-    if value is None:
-        return "" if raw else "—"
-    if raw or isinstance(value, str):
-        return str(value)
-    if isinstance(value, float):
-        return f"{value:g}"
-    if unit == "params":
-        return f"{format_params(value)} ({value:,})"
-    if unit == "bytes":
-        return format_bytes(value)
-    if unit == "flops":
-        return format_flops(value)
-    return f"{value:,}"
 
 
 def _rows(comparison: Comparison, only_diff: bool) -> list[Row]:

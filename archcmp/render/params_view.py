@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 from archcmp.analysis.params import COMPONENTS, ParamsResult
+from archcmp.render.cells import value_text
 from archcmp.render.tabular import Table
-from archcmp.units import format_params
 
 
 def count_cell(n: int, raw: bool) -> str:
-    """Exact count with its short form: ``671,026,404,352 (671.0B)``; raw
-    integers for CSV."""
-    if raw:
-        return str(n)
-    return f"{n:,} ({format_params(n)})" if n >= 1000 else f"{n:,}"
+    return value_text(n, "params", raw)
 
 
 def params_table(results: list[ParamsResult], raw: bool = False) -> Table:
