@@ -26,8 +26,7 @@ def list_models(format: FormatOption = "table", specs: SpecsOption = None) -> No
             "attention": attention_label(spec),
             "release_date": spec.release_date.isoformat() if spec.release_date else None,
         })
-    fmt = format.value if hasattr(format, "value") else format
-    emit([list_table(rows, raw=fmt == "csv")], fmt, rows)
+    emit([list_table(rows, raw=format == "csv")], format, rows)
 
 
 @app.command()
@@ -42,12 +41,11 @@ def show(
     from archcmp.render.card_view import card_table
     from archcmp.render.tabular import emit
 
-    fmt = format.value if hasattr(format, "value") else format
     tables, data = [], []
     for spec in resolve_all(specs, models):
         counts = count_params(spec)
         facts = card(spec, counts)
-        tables.append(card_table(f"{spec.id} — {spec.name}", facts, raw=fmt == "csv"))
+        tables.append(card_table(f"{spec.id} — {spec.name}", facts, raw=format == "csv"))
         data.append({"model": spec.id, "spec": spec.model_dump(mode="json", exclude_none=True),
                      "params": counts.to_json(), "facts": {f.name: f.value for f in facts}})
-    emit(tables, fmt, data)
+    emit(tables, format, data)

@@ -49,15 +49,13 @@ def compare(
         raise ArchcmpError("compare needs two or more models (archcmp compare deepseek-v3 llama4-maverick) "
                            "or --family NAME; `archcmp show` describes one")
     comparison = run_compare(chosen, parse_context(ctx), dtype)
-    fmt = format.value if hasattr(format, "value") else format
-    layout = layout.value if hasattr(layout, "value") else layout
-    raw = fmt == "csv"
+    raw = format == "csv"
     if layout == "rows":
         tables = [compare_view.transposed_table(comparison, only_diff, raw)]
     else:
-        width = console().width if fmt == "table" and layout == "auto" else None
+        width = console().width if format == "table" and layout == "auto" else None
         tables = compare_view.compare_tables(comparison, only_diff, raw, width)
-    emit(tables, fmt, comparison.to_json())
+    emit(tables, format, comparison.to_json())
 
 
 @app.command()
@@ -79,8 +77,7 @@ def diff(
     reg = registry(specs)
     first, second = reg.resolve(a), reg.resolve(b)
     result = run_diff(run_compare([first, second], parse_context(ctx), dtype))
-    fmt = format.value if hasattr(format, "value") else format
-    if fmt == "table":
+    if format == "table":
         print("\n".join(compare_view.diff_lines(result)))
         return
-    emit([compare_view.diff_table(result, raw=fmt == "csv")], fmt, result.to_json())
+    emit([compare_view.diff_table(result, raw=format == "csv")], format, result.to_json())

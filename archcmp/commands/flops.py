@@ -39,5 +39,4 @@ def flops(
     context = parse_context(ctx)
     tokens = parse_count(train_tokens, "--train-tokens") if train_tokens is not None else None
     results = [count_flops(spec, context, attention, tokens, mla_decode) for spec in resolve_all(specs, models)]
-    fmt = format.value if hasattr(format, "value") else format
-    emit([flops_table(results, raw=fmt == "csv")], fmt, [r.to_json() for r in results])
+    emit([flops_table(results, raw=format == "csv")], format, [r.to_json() for r in results])

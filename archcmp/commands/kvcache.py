@@ -40,5 +40,4 @@ def kvcache(
     budget_bytes = None if budget is None else parse_bytes(budget, "budget")
     results = [kv_cache(spec, context, sequences, dtype, budget_bytes)
                for spec in resolve_all(specs, models) for context in contexts]
-    fmt = format.value if hasattr(format, "value") else format
-    emit([kvcache_table(results, raw=fmt == "csv")], fmt, [r.to_json() for r in results])
+    emit([kvcache_table(results, raw=format == "csv")], format, [r.to_json() for r in results])

@@ -13,5 +13,4 @@ def params(models: ModelsArgument, format: FormatOption = "table", specs: SpecsO
     from archcmp.render.tabular import emit
 
     results = [count_params(spec) for spec in resolve_all(specs, models)]
-    fmt = format.value if hasattr(format, "value") else format
-    emit([params_table(results, raw=fmt == "csv")], fmt, [r.to_json() for r in results])
+    emit([params_table(results, raw=format == "csv")], format, [r.to_json() for r in results])

@@ -92,7 +92,9 @@ def print_rich(table: Table) -> None:
 
 
 def emit(tables: list[Table], fmt: str, json_data: object = None) -> None:
-    """Write tables (or, for ``json``, the raw data) to standard output."""
+    """Write tables (or, for ``json``, the raw data) to standard output.
+    ``fmt`` is a format name or the CLI's ``Format`` (a str enum)."""
+    fmt = getattr(fmt, "value", fmt)
     if fmt == "json":
         sys.stdout.write(to_json(json_data))
     elif fmt == "csv":
