@@ -68,7 +68,8 @@ def _positions(spec: ModelSpec) -> Iterator[Finding]:
                 yield at + (name,), f"only applies to kind rope, not {pos.kind}"
     if pos.nope_pattern is not None:
         yield from _pattern(spec, pos.nope_pattern, at + ("nope_pattern",), {"rope", "nope"})
-    if pos.rope_local_theta is not None and spec.attention.layer_pattern.repeat == ["full"]:
+    all_full = all(spec.attention.layer_pattern.label(i) == "full" for i in range(spec.num_layers))
+    if pos.rope_local_theta is not None and all_full:
         yield at + ("rope_local_theta",), "set, but every layer has full attention"
     learned = spec.embeddings.learned_positions is not None
     if learned != (pos.kind == "learned"):
