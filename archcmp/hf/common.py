@@ -38,6 +38,7 @@ BASE_IGNORED = frozenset({
     "_experts_implementation", "experts_implementation", "_commit_hash", "rms_norm_eps",
     "layer_norm_eps", "output_router_logits", "router_aux_loss_coef", "router_jitter_noise",
     "tie_last_hidden_states", "cache_implementation", "use_return_dict", "gradient_checkpointing",
+    "output_past", "_num_labels", "xla_device", "keys_to_ignore_at_inference",
 })
 
 # The keys every llama-style decoder reads, with the Llama defaults; families
@@ -122,6 +123,12 @@ def moe(r: Reader, labels: list[str], experts_key: str, **fields) -> dict | None
     if pattern is not None:
         section["layer_pattern"] = pattern
     return section
+
+
+def no_bias(r: Reader) -> None:
+    """Families whose projections never have a bias accept ``attention_bias: false``."""
+    if r.bool("attention_bias"):
+        r.fail("attention_bias", "this model_type builds no attention biases; transformers would ignore it")
 
 
 def decoder(r: Reader, *, attention: dict, ffn: dict, norm: str = "pre", moe: dict | None = None,

@@ -67,9 +67,9 @@ def read_body(config: dict, filename: str, text: str = "") -> Body:
         config = _text_config(config, filename, text)
         model_type = config.get("model_type") or WRAPPERS[model_type]
     if model_type not in FAMILIES:
-        found = f"model_type {model_type!r}" if model_type else "no model_type"
+        found = f"model_type {model_type!r} is not supported" if model_type else "missing"
         problem = Problem(filename, key_line(text, "model_type"), None, "model_type",
-                          f"{found} is not supported; supported: {', '.join(supported())}")
+                          f"{found}; supported: {', '.join(supported())}")
         raise ArchcmpError(problem.message, [problem])
     family = FAMILIES[model_type]
     config = _canonical(config, family, filename, text)

@@ -151,3 +151,84 @@ def test_family_defaults_are_the_transformers_defaults(model_type):
             theta["global"], theta["local"])
     elif "rope_theta" in family.defaults:
         assert family.defaults["rope_theta"] == theta
+
+
+# ---- random small configs: every switch a family reads, drawn at random --
+
+
+def random_config(model_type: str, rng) -> dict:
+    """A small config of ``model_type`` with that family's switches (biases,
+    window and layer-type settings, MoE placement, NoPE lists, ...) drawn."""
+    n, heads = rng.randint(1, 7), rng.choice([2, 4])
+    flip = lambda: rng.random() < 0.5  # noqa: E731
+    subset = lambda: sorted(rng.sample(range(n), rng.randint(0, n)))  # noqa: E731
+    types = lambda *kinds: [rng.choice(kinds) for _ in range(n)]  # noqa: E731
+    if model_type == "gpt2":
+        return {"model_type": "gpt2", "vocab_size": 300, "n_embd": 64, "n_layer": n, "n_head": heads,
+                "n_positions": 64, "n_inner": rng.choice([None, 100]), "tie_word_embeddings": flip(),
+                "activation_function": rng.choice(["gelu_new", "relu", "gelu"]), "bos_token_id": 0, "eos_token_id": 0}
+    c = {"model_type": model_type, "vocab_size": 300, "hidden_size": rng.choice([64, 96]), "num_hidden_layers": n,
+         "num_attention_heads": heads, "num_key_value_heads": rng.choice([1, heads]), "intermediate_size": 80,
+         "tie_word_embeddings": flip(), "pad_token_id": 0, "bos_token_id": 1, "eos_token_id": 2}
+    if flip():
+        c["head_dim"] = rng.choice([16, 24])
+    defaults = FAMILIES[model_type].defaults
+    for key in ("attention_bias", "mlp_bias", "qkv_bias", "use_qk_norm", "use_sliding_window"):
+        if key in defaults and model_type not in ("mistral", "mixtral", "phi3"):
+            c[key] = flip()
+    if "sliding_window" in defaults:
+        c["sliding_window"] = rng.choice([None, 32]) if model_type in ("mistral", "mixtral", "phi3") else 32
+    if "layer_types" in defaults and model_type not in ("mistral", "mixtral", "llama4_text", "gemma3n_text") and flip():
+        c["layer_types"] = types("full_attention", "sliding_attention")
+    if "max_window_layers" in defaults:
+        c["max_window_layers"] = rng.randint(0, n)
+    if "sliding_window_pattern" in defaults:
+        c["sliding_window_pattern"] = rng.randint(1, 4)
+    experts = {"mixtral": "num_local_experts", "gpt_oss": "num_local_experts", "llama4_text": "num_local_experts",
+               "qwen2_moe": "num_experts", "qwen3_moe": "num_experts", "glm4_moe": "n_routed_experts",
+               "deepseek_v2": "n_routed_experts", "deepseek_v3": "n_routed_experts"}
+    if model_type in experts:
+        c.update({experts[model_type]: rng.randint(1, 4), "num_experts_per_tok": 1})
+    for key, size in (("moe_intermediate_size", 24), ("shared_expert_intermediate_size", 40)):
+        if key in defaults:
+            c[key] = size
+    if model_type in ("qwen2_moe", "qwen3_moe"):
+        c.update(decoder_sparse_step=rng.randint(1, 3), mlp_only_layers=subset())
+    if model_type in ("glm4_moe", "deepseek_v2", "deepseek_v3"):
+        c.update(first_k_dense_replace=rng.randint(0, n), n_shared_experts=rng.randint(0, 2))
+    if model_type == "deepseek_v2" and c["n_shared_experts"] == 0:
+        c["mlp_bias"] = False  # refused on import: see deepseek_spec
+    if model_type.startswith("deepseek"):
+        c.update(q_lora_rank=rng.choice([None, 16]), kv_lora_rank=12, qk_nope_head_dim=8, qk_rope_head_dim=4,
+                 v_head_dim=rng.choice([8, 12]), n_group=1, topk_group=1)
+    if model_type in ("smollm3", "llama4_text"):
+        c["no_rope_layer_interval"] = rng.randint(2, 4)
+        if flip():
+            c["no_rope_layers"] = [rng.randint(0, 1) for _ in range(n)]
+    if model_type == "llama4_text":
+        c.update(intermediate_size_mlp=96, attention_chunk_size=rng.choice([None, 32]),
+                 **({"interleave_moe_layer_step": rng.randint(1, 3)} if flip() else {"moe_layers": subset()}))
+    if model_type in ("phi3", "glm4_moe") and flip():
+        c["partial_rotary_factor"] = 0.5
+    if model_type == "gemma":
+        c["hidden_act"] = rng.choice(["gelu", "gelu_pytorch_tanh"])
+    if model_type == "gemma3n_text":
+        c.update(vocab_size_per_layer_input=250, hidden_size_per_layer_input=8, laurel_rank=4,
+                 altup_num_inputs=rng.randint(2, 4), intermediate_size=[rng.choice([64, 80]) for _ in range(n)])
+        c["num_kv_shared_layers"] = rng.randint(0, max(0, n - 5))  # keep an owner of each type
+    return c
+
+
+RANDOM_CASES = [(t, seed) for t in sorted(FAMILIES) if t != "kimi_k2" for seed in range(6)]
+
+
+@pytest.mark.parametrize("model_type, seed", RANDOM_CASES)
+def test_random_config_counts_and_export(tmp_path, model_type, seed):
+    import random
+
+    config = random_config(model_type, random.Random(f"{model_type}-{seed}"))
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(config))
+    spec = import_file(path).spec
+    assert_same_counts(spec, config)
+    assert_same_counts(spec, export_spec(spec).config)

@@ -47,10 +47,16 @@ def dense_then_moe(r: Reader, key: str = "first_k_dense_replace") -> list[str]:
 
 
 def deepseek_spec(r: Reader, mtp: bool) -> dict:
-    moe = common.moe(r, dense_then_moe(r), "n_routed_experts",
+    mlp_bias = r.bool("mlp_bias") if "mlp_bias" in r.defaults else False
+    labels = dense_then_moe(r)
+    if mlp_bias and "moe" in labels and r.int("n_shared_experts", minimum=0) == 0:
+        # DeepseekV2MLP of width 0 still has down_proj's bias: no spec describes that
+        r.fail("n_shared_experts", "0 with mlp_bias leaves transformers a zero-width shared expert "
+                                   "that keeps its down_proj bias; not supported")
+    moe = common.moe(r, labels, "n_routed_experts",
                      expert_intermediate_size=r.int("moe_intermediate_size"),
                      num_shared_experts=r.int("n_shared_experts", minimum=0))
-    ffn = common.ffn(r, bias=r.bool("mlp_bias") if "mlp_bias" in r.defaults else False)
+    ffn = common.ffn(r, bias=mlp_bias)
     body = common.decoder(r, attention=mla_attention(r), ffn=ffn, moe=moe)
     modules = r.int("num_nextn_predict_layers", minimum=0) if mtp else 0
     if modules:

@@ -19,8 +19,9 @@ DEFAULTS = {
     "altup_active_idx": 0, "altup_num_inputs": 4, "num_kv_shared_layers": 15, "laurel_rank": 64,
     "activation_sparsity_pattern": None,
 }
+# Gemma3nTextAttention reads no attn_logit_softcapping; correct_output_scale is built either way.
 IGNORED = frozenset({"final_logit_softcapping", "altup_coef_clip", "altup_correct_scale", "query_pre_attn_scalar",
-                     "hidden_act"})
+                     "hidden_act", "attn_logit_softcapping"})
 
 
 def _widths(r: Reader, n: int) -> int | list[int]:

@@ -27,6 +27,7 @@ def llama_config(spec: ModelSpec) -> dict:
 def mistral_spec(r: Reader) -> dict:
     """Mistral and Mixtral: ``sliding_window`` applies to every layer
     (``MistralAttention`` passes it unconditionally)."""
+    common.no_bias(r)
     if r.given("layer_types"):
         r.warn("layer_types", "MistralConfig ignores layer_types (model_type ministral reads them)")
     window = common.windowed(["sliding"] * r.int("num_hidden_layers"), r.opt_int("sliding_window"))
@@ -105,6 +106,7 @@ def phi3_spec(r: Reader) -> dict:
     """``Phi3Attention``: one fused ``qkv_proj`` and ``gate_up_proj`` (the
     same sizes as separate projections); ``sliding_window`` on every layer;
     legacy ``su``/``yarn`` rope types are ``longrope``."""
+    common.no_bias(r)
     window = common.windowed(["sliding"] * r.int("num_hidden_layers"), r.opt_int("sliding_window"))
     positions = rope.positions(r, rename={"su": "longrope", "yarn": "longrope"})
     return common.decoder(r, attention=common.attention(r, **window), ffn=common.ffn(r), positions=positions)
@@ -118,10 +120,11 @@ FAMILIES = (
     Family("llama", "llama", {**D, "attention_bias": False, "mlp_bias": False}, llama_spec, llama_config),
     Family("mistral", "mistral", {**D, "intermediate_size": 14336, "num_key_value_heads": 8,
                                   "max_position_embeddings": 131072, "sliding_window": 4096,
-                                  "layer_types": None}, mistral_spec, mistral_config),
+                                  "layer_types": None, "attention_bias": False}, mistral_spec, mistral_config),
     Family("mixtral", "mistral", {**D, "intermediate_size": 14336, "num_key_value_heads": 8,
                                   "max_position_embeddings": 131072, "rope_theta": 1e6, "sliding_window": None,
-                                  "layer_types": None, "num_local_experts": 8, "num_experts_per_tok": 2},
+                                  "layer_types": None, "num_local_experts": 8, "num_experts_per_tok": 2,
+                                  "attention_bias": False},
            mixtral_spec, mixtral_config, aliases={"num_experts": "num_local_experts"}),
     Family("olmo2", "olmo", {**D, "vocab_size": 50304, "attention_bias": False}, olmo2_spec, olmo2_config),
     Family("smollm3", "smollm", {**D, "vocab_size": 128256, "hidden_size": 2048, "num_hidden_layers": 36,
@@ -133,6 +136,7 @@ FAMILIES = (
            ignored=frozenset({"max_window_layers"})),
     Family("phi3", "phi", {**D, "vocab_size": 32064, "hidden_size": 3072, "intermediate_size": 8192,
                            "max_position_embeddings": 4096, "original_max_position_embeddings": 4096,
-                           "partial_rotary_factor": 1.0, "sliding_window": None}, phi3_spec, phi3_config,
+                           "partial_rotary_factor": 1.0, "sliding_window": None, "attention_bias": False},
+           phi3_spec, phi3_config,
            ignored=frozenset({"resid_pdrop", "embd_pdrop"})),
 )

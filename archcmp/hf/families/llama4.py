@@ -14,7 +14,7 @@ DEFAULTS = {**common.DECODER_DEFAULTS, "vocab_size": 202048, "hidden_size": 5120
             "num_experts_per_tok": 1, "num_local_experts": 16, "moe_layers": None, "interleave_moe_layer_step": 1,
             "use_qk_norm": True, "no_rope_layers": None, "no_rope_layer_interval": 4,
             "attention_chunk_size": 8192, "layer_types": None, "attention_bias": False, "rope_theta": 500000.0}
-IGNORED = frozenset({"attn_temperature_tuning", "floor_scale", "attn_scale"})
+IGNORED = frozenset({"attn_temperature_tuning", "floor_scale", "attn_scale", "for_llm_compressor"})
 
 
 def llama4_spec(r: Reader) -> dict:
