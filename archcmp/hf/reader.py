@@ -56,10 +56,7 @@ class Reader:
         return value
 
     def str(self, key: str) -> str | None:
-        value = self.raw(key)
-        if value is not None and not isinstance(value, str):
-            self.fail(key, f"expected a string, found {value!r}")
-        return value
+        return self._optional(key, str, "a string")
 
     def list(self, key: str, length: int | None = None) -> list | None:
         value = self.raw(key)
@@ -72,9 +69,12 @@ class Reader:
         return value
 
     def dict(self, key: str) -> dict | None:
+        return self._optional(key, dict, "a mapping")
+
+    def _optional(self, key: str, kind: type, what: str):
         value = self.raw(key)
-        if value is not None and not isinstance(value, dict):
-            self.fail(key, f"expected a mapping, found {value!r}")
+        if value is not None and not isinstance(value, kind):
+            self.fail(key, f"expected {what}, found {value!r}")
         return value
 
     def warn(self, key: str, message: str) -> None:

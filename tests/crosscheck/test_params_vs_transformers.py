@@ -116,6 +116,37 @@ def test_exported_fixture_builds_the_same_model(path):
     assert_same_counts(spec, export_spec(spec).config)
 
 
+def saved_by_transformers(config: dict, tmp_path) -> Path:
+    """``config`` as transformers 5 writes it back (``to_dict``: every
+    field, derived ones and the v5 ``rope_parameters`` form included)."""
+    from transformers import AutoConfig
+
+    config = dict(config)
+    model_type = config.pop("model_type")
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(AutoConfig.for_model(model_type, **config).to_dict(), default=str))
+    return path
+
+
+@pytest.mark.parametrize("spec_id", [e.id for e in registry().entries])
+def test_config_saved_by_transformers_imports_as_the_same_spec(tmp_path, spec_id):
+    from archcmp.hf.compare import differences
+
+    spec = registry().resolve(spec_id)
+    path = saved_by_transformers(export_spec(spec).config, tmp_path)
+    assert differences(spec, import_file(path).spec) == []
+
+
+# DeepseekV2Config has no default num_experts_per_tok, which a spec needs.
+DEFAULT_BUILDS = sorted(set(FAMILIES) - {"kimi_k2", "deepseek_v2"})
+
+
+@pytest.mark.parametrize("model_type", DEFAULT_BUILDS)
+def test_transformers_default_config_of_each_family(tmp_path, model_type):
+    path = saved_by_transformers({"model_type": model_type}, tmp_path)
+    assert_same_counts(import_file(path).spec, {"model_type": model_type})
+
+
 # transformers fills these in __post_init__ rather than as field defaults.
 POST_INIT_DEFAULTS = {("gpt_oss", "rope_parameters")}
 COMMON_FIELDS = {"transformers_version", "architectures", "output_hidden_states", "return_dict", "dtype",

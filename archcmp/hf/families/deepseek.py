@@ -10,9 +10,11 @@ from archcmp.hf.reader import Reader
 from archcmp.schema import ModelSpec
 
 # Router grouping and scaling, expert parallelism: routing, not sizes.
-# ``head_dim`` is overwritten with ``qk_rope_head_dim`` by the config class.
+# ``head_dim`` and ``qk_head_dim`` (which transformers 5 saves) are recomputed
+# by the config class from the rope and nope head dims.
 IGNORED = frozenset({"n_group", "topk_group", "topk_method", "routed_scaling_factor", "scoring_func",
                      "norm_topk_prob", "aux_loss_alpha", "seq_aux", "ep_size", "rope_interleave", "head_dim",
+                     "qk_head_dim",
                      "num_key_value_heads", "moe_layer_freq"})
 MLA = {"kv_lora_rank": 512, "q_lora_rank": 1536, "qk_rope_head_dim": 64, "v_head_dim": 128,
        "qk_nope_head_dim": 128, "attention_bias": False}
