@@ -23,7 +23,7 @@ def test_stdout_is_a_valid_spec_that_records_its_source(run):
     status, out, err = run("import", str(QWEN2))
     assert (status, err) == (0, "")
     spec = parse_spec(out, "<stdout>")
-    assert spec.id == "synthetic-qwen2-sliding" and spec.hf_model_type == "qwen2" and spec.family == "qwen"
+    assert spec.id == "synthetic-qwen2-sliding" and spec.hf_model_type == "qwen2" and spec.family == "qwen2"
     assert spec.sources[0].url == QWEN2.resolve().as_uri()
     assert "sha256" in spec.sources[0].what
 

@@ -49,9 +49,11 @@ def export_spec(spec: ModelSpec, model_type: str | None = None) -> Exported:
 
 
 def candidates(spec: ModelSpec) -> list[str]:
-    """Families with the spec's family label first, in registry order."""
+    """Families labelled as the spec is first, then those whose label starts
+    it (``llama`` for ``llama3``), then the rest, each in registry order."""
     same = [t for t, f in FAMILIES.items() if f.family == spec.family]
-    return same + [t for t in FAMILIES if t not in same]
+    near = [t for t, f in FAMILIES.items() if spec.family.startswith(f.family) and t not in same]
+    return same + near + [t for t in FAMILIES if t not in same + near]
 
 
 def _try(spec: ModelSpec, model_type: str) -> dict | list[str]:

@@ -118,8 +118,8 @@ def gemma3_config(spec: ModelSpec) -> dict:
 
 FAMILIES = (
     Family("gemma", "gemma", GEMMA, gemma_spec, gemma_config, ignored=frozenset({"hidden_activation"})),
-    Family("gemma2", "gemma", GEMMA2, gemma2_spec, gemma2_config, ignored=IGNORED | {"hidden_act"}),
+    Family("gemma2", "gemma2", GEMMA2, gemma2_spec, gemma2_config, ignored=IGNORED | {"hidden_act"}),
     # transformers 5 saves the resolved layer_types and this private copy of the pattern
-    Family("gemma3_text", "gemma", GEMMA3, gemma3_spec, gemma3_config,
+    Family("gemma3_text", "gemma3", GEMMA3, gemma3_spec, gemma3_config,
            ignored=IGNORED | {"hidden_act", "_sliding_window_pattern"}),
 )

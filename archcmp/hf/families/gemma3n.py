@@ -76,4 +76,4 @@ def gemma3n_config(spec: ModelSpec) -> dict:
     return config
 
 
-FAMILIES = (Family("gemma3n_text", "gemma", DEFAULTS, gemma3n_spec, gemma3n_config, ignored=IGNORED),)
+FAMILIES = (Family("gemma3n_text", "gemma3n", DEFAULTS, gemma3n_spec, gemma3n_config, ignored=IGNORED),)

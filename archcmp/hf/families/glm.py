@@ -47,5 +47,5 @@ def glm4_moe_config(spec: ModelSpec) -> dict:
     return config
 
 
-FAMILIES = (Family("glm4_moe", "glm", DEFAULTS, glm4_moe_spec, glm4_moe_config, ignored=IGNORED,
+FAMILIES = (Family("glm4_moe", "glm4", DEFAULTS, glm4_moe_spec, glm4_moe_config, ignored=IGNORED,
                    aliases={"num_mtp_layers": "num_nextn_predict_layers", "num_local_experts": "n_routed_experts"}),)

@@ -88,7 +88,7 @@ def gpt_oss_config(spec: ModelSpec) -> dict:
 
 
 FAMILIES = (
-    Family("gpt2", "gpt", GPT2, gpt2_spec, gpt2_config, ignored=GPT2_IGNORED,
+    Family("gpt2", "gpt2", GPT2, gpt2_spec, gpt2_config, ignored=GPT2_IGNORED,
            aliases={"hidden_size": "n_embd", "max_position_embeddings": "n_positions",
                     "num_attention_heads": "n_head", "num_hidden_layers": "n_layer"}),
     Family("gpt_oss", "gpt-oss", GPT_OSS, gpt_oss_spec, gpt_oss_config,

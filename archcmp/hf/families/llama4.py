@@ -61,4 +61,4 @@ def llama4_config(spec: ModelSpec) -> dict:
     return config
 
 
-FAMILIES = (Family("llama4_text", "llama", DEFAULTS, llama4_spec, llama4_config, ignored=IGNORED),)
+FAMILIES = (Family("llama4_text", "llama4", DEFAULTS, llama4_spec, llama4_config, ignored=IGNORED),)

@@ -128,14 +128,14 @@ def qwen3_moe_config(spec: ModelSpec) -> dict:
 
 MOE = {"decoder_sparse_step": 1, "mlp_only_layers": None, "num_experts_per_tok": 8}
 FAMILIES = (
-    Family("qwen2", "qwen", QWEN, qwen2_spec, qwen2_config),
-    Family("qwen3", "qwen", {**QWEN, "head_dim": 128, "attention_bias": False}, qwen3_spec, qwen3_config),
-    Family("qwen2_moe", "qwen", {**QWEN, **MOE, "hidden_size": 2048, "intermediate_size": 5632,
+    Family("qwen2", "qwen2", QWEN, qwen2_spec, qwen2_config),
+    Family("qwen3", "qwen3", {**QWEN, "head_dim": 128, "attention_bias": False}, qwen3_spec, qwen3_config),
+    Family("qwen2_moe", "qwen2", {**QWEN, **MOE, "hidden_size": 2048, "intermediate_size": 5632,
                                  "num_hidden_layers": 24, "num_attention_heads": 16, "num_key_value_heads": 16,
                                  "moe_intermediate_size": 1408, "shared_expert_intermediate_size": 5632,
                                  "num_experts_per_tok": 4, "num_experts": 60, "qkv_bias": True},
            qwen2_moe_spec, qwen2_moe_config, ignored=frozenset({"norm_topk_prob"})),
-    Family("qwen3_moe", "qwen", {**D, **MOE, "vocab_size": 151936, "hidden_size": 2048, "intermediate_size": 6144,
+    Family("qwen3_moe", "qwen3", {**D, **MOE, "vocab_size": 151936, "hidden_size": 2048, "intermediate_size": 6144,
                                  "num_hidden_layers": 24, "num_attention_heads": 32, "num_key_value_heads": 4,
                                  "max_position_embeddings": 32768, "attention_bias": False,
                                  "use_sliding_window": False, "sliding_window": 4096,
