@@ -107,7 +107,10 @@ class RopeScaling(Strict):
 
 class Positions(Strict):
     """RoPE on every layer unless ``nope_pattern`` marks some ``nope``;
-    ``learned`` is GPT-2's absolute table (see ``embeddings``)."""
+    ``learned`` is GPT-2's absolute table (see ``embeddings``). With
+    ``rope_local_theta`` set, sliding and chunked layers use that base and
+    plain RoPE, and ``rope_theta`` and ``rope_scaling`` apply to the
+    full-attention layers (transformers ``Gemma3RotaryEmbedding``)."""
 
     kind: Literal["rope", "learned", "none"]
     rope_theta: FiniteFloat | None = None

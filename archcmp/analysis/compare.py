@@ -128,8 +128,8 @@ class Diff:
 
 # Rows that restate other rows or are bookkeeping: left out of `diff`.
 RESTATED = {"name", "family", "sources", "active_share", "embedding_share", "moe_layers"}
-CONSEQUENCES = ("total_params", "active_params", "kv_bytes_per_token", "kv_bytes",
-                "prefill_flops_per_token", "decode_flops_per_token")
+CONSEQUENCES = ("total_params", "active_params", "active_params_excl_embedding", "kv_bytes_per_token",
+                "kv_bytes", "prefill_flops_per_token", "decode_flops_per_token")
 
 
 def diff(comparison: Comparison) -> Diff:

@@ -58,6 +58,8 @@ def _size(spec: ModelSpec, counts: ParamsResult) -> list[Fact]:
     return [
         Fact(g, "total_params", counts.total_params, "total parameters", "params"),
         Fact(g, "active_params", counts.active_params, "active parameters per token", "params"),
+        Fact(g, "active_params_excl_embedding", counts.active_params_excl_embedding,
+             "active without input embeddings", "params"),
         Fact(g, "active_share", f"{100 * counts.active_params / counts.total_params:.1f}%"),
         Fact(g, "embedding_share", f"{100 * counts.components['embedding'] / counts.total_params:.1f}%"),
         Fact(g, "vocab_size", spec.vocab_size, "vocabulary"),
@@ -103,9 +105,16 @@ def _positions(spec: ModelSpec) -> list[Fact]:
         Fact(g, "positions", pos.kind if pos.kind != "learned" else f"learned ({spec.embeddings.learned_positions})"),
         Fact(g, "rope_theta", pos.rope_theta),
         Fact(g, "rope_local_theta", pos.rope_local_theta),
-        Fact(g, "rope_scaling", f"{scaling.type} ×{scaling.factor:g}" if scaling else None),
+        Fact(g, "rope_scaling", _scaling(pos) if scaling else None),
         Fact(g, "nope_layers", f"{len(nope)} of {spec.num_layers} ({runs_of(nope)})" if nope else None, "NoPE layers"),
     ]
+
+
+def _scaling(pos) -> str:
+    """Scaling applies to the layers that use ``rope_theta``: with a separate
+    local theta (Gemma 3), the local layers keep plain RoPE."""
+    text = f"{pos.rope_scaling.type} ×{pos.rope_scaling.factor:g}"
+    return text + " (full-attention layers)" if pos.rope_local_theta is not None else text
 
 
 def runs_of(indices: list[int]) -> str:
