@@ -32,7 +32,7 @@ _EXPORTS = {
     "SpecError": "archcmp.errors",
 }
 
-__all__ = [*_EXPORTS, "resolve", "__version__"]
+__all__ = [*list(_EXPORTS), "resolve", "__version__"]
 
 
 def resolve(name: str):

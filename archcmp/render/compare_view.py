@@ -3,7 +3,7 @@ they do not fit the terminal, or transposed), and diffs as sentences."""
 
 from __future__ import annotations
 
-from archcmp.analysis.compare import Change, Comparison, Diff, Row, Value
+from archcmp.analysis.compare import Change, Comparison, Diff, Row
 from archcmp.render.tabular import Table
 from archcmp.render.cells import value_text
 from archcmp.units import format_context
