@@ -36,6 +36,9 @@ SpecsOption = Annotated[
     list[Path] | None,
     typer.Option("--specs", help="Extra directory of spec files (repeatable; also ARCHCMP_SPECS)."),
 ]
+ActiveExclEmbeddingOption = Annotated[bool, typer.Option(
+    "--active-excl-embedding",
+    help="Active parameters without the input embedding tables, as some vendors quote them.")]
 ModelsArgument = Annotated[list[str], typer.Argument(help="Spec ids, aliases or paths to YAML files.")]
 
 

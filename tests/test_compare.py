@@ -103,3 +103,26 @@ def test_diff_json(run):
 def test_bad_arguments_exit_2(run, argv, message):
     status, out, err = run(*argv)
     assert status == 2 and message in err and "Traceback" not in err
+
+
+def test_convention_flags(run):
+    _, causal, _ = run("compare", "qwen3-8b", "llama3.1-8b", "--format", "json")
+    _, full, _ = run("compare", "qwen3-8b", "llama3.1-8b", "--format", "json", "--attention", "full")
+    causal, full = json.loads(causal)["qwen3-8b"], json.loads(full)["qwen3-8b"]
+    assert (causal["attention"], full["attention"]) == ("causal", "full")
+    # Full attention adds the masked half of every layer's score and value products:
+    # 36 layers x 2 x 32 heads x (128 + 128) x (s^2 - s(s+1)/2) pairs, spread over s tokens.
+    s = 32768
+    extra = 36 * 2 * 32 * 256 * (s * s - s * (s + 1) // 2)
+    assert full["prefill_flops_per_token"] - causal["prefill_flops_per_token"] in (extra // s, extra // s + 1)
+    assert causal["active_share"] == "100.0%"
+
+
+def test_active_excl_embedding_flag(run):
+    _, out, _ = run("compare", "gemma3n-e4b", "qwen3-4b", "--active-excl-embedding", "--format", "json")
+    data = json.loads(out)["gemma3n-e4b"]
+    assert data["active_excl_embedding"] is True
+    assert data["active_share"] == f"{100 * 3_949_030_128 / 6_835_235_568:.1f}%"
+    _, listing, _ = run("list", "--active-excl-embedding", "--format", "json")
+    row = next(r for r in json.loads(listing) if r["id"] == "deepseek-v3")
+    assert row["active_params"] == 37_552_282_624 - 926_679_040

@@ -37,23 +37,43 @@ class Row:
 @dataclass(frozen=True)
 class Comparison:
     models: tuple[str, ...]
-    context: int
-    dtype: str
+    options: Options
     rows: tuple[Row, ...]
 
+    @property
+    def context(self) -> int:
+        return self.options.context
+
+    @property
+    def dtype(self) -> str:
+        return self.options.dtype
+
     def to_json(self) -> dict:
+        chosen = {"context": self.context, "dtype": self.dtype, "attention": self.options.attention,
+                  "active_excl_embedding": self.options.active_excl_embedding}
         return {
-            model: {"context": self.context, "dtype": self.dtype}
+            model: dict(chosen)
             | {row.name: row.values[i] for row in self.rows}
             for i, model in enumerate(self.models)
         }
 
 
-def cost_facts(spec: ModelSpec, context: int, dtype: str) -> list[Fact]:
-    """KV cache and FLOPs at ``context`` for one sequence, as the kvcache and
-    flops commands count them (causal attention, MLA decode absorbed)."""
+@dataclass(frozen=True)
+class Options:
+    """Conventions users disagree about, chosen per comparison."""
+
+    context: int = 32768
+    dtype: str = "bf16"
+    attention: str = "causal"  # or "full": every query against every key
+    active_excl_embedding: bool = False
+
+
+def cost_facts(spec: ModelSpec, options: Options) -> list[Fact]:
+    """KV cache and FLOPs at the context for one sequence, as the kvcache and
+    flops commands count them (MLA decode absorbed)."""
+    context, dtype = options.context, options.dtype
     kv = kv_cache(spec, context, batch=1, dtype=dtype)
-    flops = count_flops(spec, context)
+    flops = count_flops(spec, context, options.attention)
     g = "Cost"
     return [
         Fact(g, "kv_bytes_per_token", kv.kv_bytes_per_token_all_layers, f"KV cache per token ({dtype})", "bytes"),
@@ -63,14 +83,16 @@ def cost_facts(spec: ModelSpec, context: int, dtype: str) -> list[Fact]:
     ]
 
 
-def model_facts(spec: ModelSpec, context: int, dtype: str) -> list[Fact]:
-    facts = card(spec, count_params(spec))
+def model_facts(spec: ModelSpec, options: Options) -> list[Fact]:
+    facts = card(spec, count_params(spec), options.active_excl_embedding)
     about = next(i for i, f in enumerate(facts) if f.group == "About")
-    return facts[:about] + cost_facts(spec, context, dtype) + facts[about:]
+    return facts[:about] + cost_facts(spec, options) + facts[about:]
 
 
-def compare(specs: list[ModelSpec], context: int, dtype: str = "bf16") -> Comparison:
-    per_model = [model_facts(spec, context, dtype) for spec in specs]
+def compare(specs: list[ModelSpec], context: int = 32768, dtype: str = "bf16", attention: str = "causal",
+            active_excl_embedding: bool = False) -> Comparison:
+    options = Options(context, dtype, attention, active_excl_embedding)
+    per_model = [model_facts(spec, options) for spec in specs]
     by_name = [{f.name: f for f in facts} for facts in per_model]
     # The union of every model's rows: groups in card order, rows in the
     # order they first appear (an MLA model has rows a GQA model lacks).
@@ -83,7 +105,7 @@ def compare(specs: list[ModelSpec], context: int, dtype: str = "bf16") -> Compar
         for group in groups.values()
         for name, first in group.items()
     )
-    return Comparison(tuple(s.id for s in specs), context, dtype, rows)
+    return Comparison(tuple(s.id for s in specs), options, rows)
 
 
 def _value(fact: Fact | None) -> Value:

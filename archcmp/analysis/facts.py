@@ -47,20 +47,24 @@ def layer_summary(plan: tuple[LayerPlan, ...], label) -> str:
     return " + ".join(f"{n} {name}" for name, n in counts.items())
 
 
-def card(spec: ModelSpec, counts: ParamsResult | None = None) -> list[Fact]:
+def card(spec: ModelSpec, counts: ParamsResult | None = None, active_excl_embedding: bool = False) -> list[Fact]:
+    """``active_excl_embedding``: the active share counts active parameters
+    without the input embedding tables, as some vendors quote them."""
     counts = counts or count_params(spec)
-    return [*_size(spec, counts), *_attention(spec), *_positions(spec), *_ffn(spec), *_norm(spec),
+    return [*_size(spec, counts, active_excl_embedding), *_attention(spec), *_positions(spec), *_ffn(spec), *_norm(spec),
             *_extras(spec), *_meta(spec)]
 
 
-def _size(spec: ModelSpec, counts: ParamsResult) -> list[Fact]:
+def _size(spec: ModelSpec, counts: ParamsResult, active_excl_embedding: bool) -> list[Fact]:
     g = "Size"
+    active = counts.active_params_excl_embedding if active_excl_embedding else counts.active_params
+    share_words = "active share (without input embeddings)" if active_excl_embedding else "active share"
     return [
         Fact(g, "total_params", counts.total_params, "total parameters", "params"),
         Fact(g, "active_params", counts.active_params, "active parameters per token", "params"),
         Fact(g, "active_params_excl_embedding", counts.active_params_excl_embedding,
              "active without input embeddings", "params"),
-        Fact(g, "active_share", f"{100 * counts.active_params / counts.total_params:.1f}%"),
+        Fact(g, "active_share", f"{100 * active / counts.total_params:.1f}%", share_words),
         Fact(g, "embedding_share", f"{100 * counts.components['embedding'] / counts.total_params:.1f}%"),
         Fact(g, "vocab_size", spec.vocab_size, "vocabulary"),
         Fact(g, "num_layers", spec.num_layers, "layers"),
@@ -76,7 +80,7 @@ def _attention(spec: ModelSpec) -> list[Fact]:
     # Every model has every row (None where it does not apply), so that rows
     # line up in compare; show leaves the empty ones out.
     facts = [
-        Fact(g, "attention", attention_label(spec)),
+        Fact(g, "attention_kind", attention_label(spec), "attention"),
         Fact(g, "num_heads", att.num_heads, "attention heads"),
         Fact(g, "num_kv_heads", att.num_kv_heads, "KV heads"),
         Fact(g, "head_dim", att.head_dim),

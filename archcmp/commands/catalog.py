@@ -6,11 +6,15 @@ from typing import Annotated
 
 import typer
 
-from archcmp.app import FormatOption, SpecsOption, app, registry, resolve_all
+from archcmp.app import ActiveExclEmbeddingOption, FormatOption, SpecsOption, app, registry, resolve_all
 
 
 @app.command("list")
-def list_models(format: FormatOption = "table", specs: SpecsOption = None) -> None:
+def list_models(
+    format: FormatOption = "table",
+    specs: SpecsOption = None,
+    active_excl_embedding: ActiveExclEmbeddingOption = False,
+) -> None:
     """Every known model: id, family, total/active parameters, attention, release."""
     from archcmp.analysis.params import count_params
     from archcmp.plan import attention_label
@@ -22,11 +26,12 @@ def list_models(format: FormatOption = "table", specs: SpecsOption = None) -> No
         counts = count_params(spec)
         rows.append({
             "id": spec.id, "name": spec.name, "family": spec.family, "aliases": spec.aliases,
-            "total_params": counts.total_params, "active_params": counts.active_params,
+            "total_params": counts.total_params,
+            "active_params": counts.active_params_excl_embedding if active_excl_embedding else counts.active_params,
             "attention": attention_label(spec),
             "release_date": spec.release_date.isoformat() if spec.release_date else None,
         })
-    emit([list_table(rows, raw=format == "csv")], format, rows)
+    emit([list_table(rows, raw=format == "csv", active_excl_embedding=active_excl_embedding)], format, rows)
 
 
 @app.command()
@@ -34,6 +39,7 @@ def show(
     models: Annotated[list[str], typer.Argument(help="Spec ids, aliases or paths.")],
     format: FormatOption = "table",
     specs: SpecsOption = None,
+    active_excl_embedding: ActiveExclEmbeddingOption = False,
 ) -> None:
     """A model's architecture card: attention, norms, positions, MoE layout, counts."""
     from archcmp.analysis.facts import card
@@ -44,7 +50,7 @@ def show(
     tables, data = [], []
     for spec in resolve_all(specs, models):
         counts = count_params(spec)
-        facts = card(spec, counts)
+        facts = card(spec, counts, active_excl_embedding)
         tables.append(card_table(f"{spec.id} — {spec.name}", facts, raw=format == "csv"))
         data.append({"model": spec.id, "spec": spec.model_dump(mode="json", exclude_none=True),
                      "params": counts.to_json(), "facts": {f.name: f.value for f in facts}})

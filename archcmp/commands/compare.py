@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from archcmp.app import FormatOption, SpecsOption, app, registry
+from archcmp.app import ActiveExclEmbeddingOption, FormatOption, SpecsOption, app, registry
 
 
 class Layout(str, Enum):
@@ -18,6 +18,8 @@ class Layout(str, Enum):
 
 ContextOption = Annotated[str, typer.Option("--ctx", help="Context for the cost rows: 4096, 32k, 128k, 1M.")]
 DtypeOption = Annotated[str, typer.Option("--dtype", help="KV-cache dtype: bf16, fp16, fp32, fp8, int8, int4.")]
+AttentionOption = Annotated[str, typer.Option(
+    "--attention", help="FLOPs: causal (each query sees its mask's keys) or full (every key, unmasked).")]
 
 
 @app.command()
@@ -26,6 +28,8 @@ def compare(
     family: Annotated[str | None, typer.Option("--family", help="Every bundled size of a family.")] = None,
     ctx: ContextOption = "32k",
     dtype: DtypeOption = "bf16",
+    attention: AttentionOption = "causal",
+    active_excl_embedding: ActiveExclEmbeddingOption = False,
     only_diff: Annotated[bool, typer.Option("--only-diff", help="Fold rows that are the same for all.")] = False,
     layout: Annotated[Layout, typer.Option("--layout", help="columns: a column per model; rows: "
                                            "a row per model; auto: columns, split to fit the terminal.")] = "auto",
@@ -48,7 +52,7 @@ def compare(
     if len(chosen) < 2:
         raise ArchcmpError("compare needs two or more models (archcmp compare deepseek-v3 llama4-maverick) "
                            "or --family NAME; `archcmp show` describes one")
-    comparison = run_compare(chosen, parse_context(ctx), dtype)
+    comparison = run_compare(chosen, parse_context(ctx), dtype, attention, active_excl_embedding)
     raw = format == "csv"
     if layout == "rows":
         tables = [compare_view.transposed_table(comparison, only_diff, raw)]
@@ -64,6 +68,7 @@ def diff(
     b: Annotated[str, typer.Argument(help="The model to compare it with.")],
     ctx: ContextOption = "32k",
     dtype: DtypeOption = "bf16",
+    attention: AttentionOption = "causal",
     format: FormatOption = "table",
     specs: SpecsOption = None,
 ) -> None:
@@ -76,7 +81,7 @@ def diff(
 
     reg = registry(specs)
     first, second = reg.resolve(a), reg.resolve(b)
-    result = run_diff(run_compare([first, second], parse_context(ctx), dtype))
+    result = run_diff(run_compare([first, second], parse_context(ctx), dtype, attention))
     if format == "table":
         print("\n".join(compare_view.diff_lines(result)))
         return

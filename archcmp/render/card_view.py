@@ -23,8 +23,9 @@ def card_table(model: str, facts: list[Fact], raw: bool = False) -> Table:
     return table
 
 
-def list_table(rows: list[dict], raw: bool = False) -> Table:
-    table = Table("Models", ["id", "family", "total", "active", "attention", "release"])
+def list_table(rows: list[dict], raw: bool = False, active_excl_embedding: bool = False) -> Table:
+    active = "active (excl. embeddings)" if active_excl_embedding else "active"
+    table = Table("Models", ["id", "family", "total", active, "attention", "release"])
     for row in rows:
         total, active = (str(row[k]) if raw else _short(row[k]) for k in ("total_params", "active_params"))
         table.add(row["id"], row["family"], total, active, row["attention"], row["release_date"] or "")
