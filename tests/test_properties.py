@@ -1,0 +1,77 @@
+"""Invariants of parameter counts and of spec loading, over generated input."""
+
+from __future__ import annotations
+
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from archcmp.analysis.params import count_params
+from archcmp.errors import SpecError
+from archcmp.load import parse_spec
+from testpaths import DATA
+
+BASE = yaml.safe_load((DATA / "tiny.yaml").read_text())
+
+
+def spec_from(**changes):
+    data = {**BASE, **changes}
+    return parse_spec(yaml.safe_dump(data), "generated.yaml")
+
+
+sizes = st.integers(min_value=1, max_value=64)
+
+
+@given(hidden=sizes, vocab=sizes, heads=st.integers(1, 8), group=st.integers(1, 4), head_dim=sizes,
+       layers=st.integers(1, 12), inner=sizes, tied=st.booleans())
+def test_components_add_up(hidden, vocab, heads, group, head_dim, layers, inner, tied):
+    attention = {"kind": "mha" if group == 1 else "gqa", "num_heads": heads * group, "num_kv_heads": heads,
+                 "head_dim": head_dim}
+    if heads == 1 and group > 1:
+        attention["kind"] = "mqa"
+    spec = spec_from(hidden_size=hidden, vocab_size=vocab, num_layers=layers, attention=attention,
+                     ffn={"gated": True, "activation": "silu", "intermediate_size": inner},
+                     embeddings={"tied_output": tied}, positions={"kind": "rope", "rope_theta": 10000.0})
+    counts = count_params(spec)
+    assert sum(counts.components.values()) == counts.total_params == counts.active_params
+    assert counts.active_params_excl_embedding == counts.total_params - vocab * hidden
+    untied = count_params(spec.model_copy(update={"embeddings": spec.embeddings.model_copy(
+        update={"tied_output": False})}))
+    assert untied.total_params - counts.total_params == (0 if not tied else vocab * hidden)
+
+
+@given(experts=st.integers(1, 64), per_token=st.integers(1, 8), more=st.integers(1, 64))
+def test_more_experts_add_to_total_not_to_active(experts, per_token, more):
+    per_token = min(per_token, experts)
+    moe = {"num_experts": experts, "experts_per_token": per_token, "expert_intermediate_size": 8}
+    few = count_params(spec_from(moe=moe))
+    many = count_params(spec_from(moe={**moe, "num_experts": experts + more}))
+    expert = 3 * BASE["hidden_size"] * 8
+    layers = BASE["num_layers"]
+    assert many.total_params - few.total_params == layers * more * (expert + BASE["hidden_size"])  # + router rows
+    assert many.active_params - few.active_params == layers * more * BASE["hidden_size"]  # router only
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@given(st.text(max_size=300))
+def test_any_text_loads_or_fails_cleanly(text):
+    try:
+        parse_spec(text, "fuzz.yaml")
+    except SpecError as exc:
+        assert exc.problems and all(p.file == "fuzz.yaml" and p.message for p in exc.problems)
+
+
+yaml_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+    max_leaves=10,
+)
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(sorted(BASE)), yaml_values)
+def test_any_value_in_any_field_fails_cleanly(field, value):
+    try:
+        spec_from(**{field: value})
+    except SpecError as exc:
+        assert all(p.file == "generated.yaml" for p in exc.problems)
