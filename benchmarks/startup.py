@@ -4,8 +4,10 @@
    its libraries (`python -c "import typer, rich.table, rich.console,
    pydantic, yaml"`), run alternately in one session so that machine noise
    hits both alike; prints the median of the per-pair ratios (goal ≤ 1.3).
-   A second baseline also builds a pydantic model, since ``import pydantic``
-   alone is lazy and loads almost nothing.
+   ``import pydantic`` alone is lazy and loads almost nothing, so two more
+   baselines show what the libraries cost when used: building one pydantic
+   model, and a typer command that validates a model and prints a 60-row
+   rich table (the floor for any command of this shape).
 2. `archcmp validate` on 1,000 generated spec files (goal ≤ 2 s).
 
 Usage: python benchmarks/startup.py [--rounds 21] [--command "params deepseek-v3"]
@@ -25,6 +27,26 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 BASELINE = "import typer, rich.table, rich.console, pydantic, yaml"
 BASELINE_MODEL = BASELINE + "; from pydantic import BaseModel\nclass M(BaseModel):\n    x: int\nM(x=1)"
+# The least any such command does with these libraries: a typer command that
+# validates one small pydantic model and prints a 60-row, 3-column rich table.
+FLOOR = """
+import typer, rich.table, rich.console, pydantic, yaml
+from pydantic import BaseModel
+app = typer.Typer()
+class M(BaseModel):
+    x: int
+@app.command()
+def compare(names: list[str], ctx: str = "32k") -> None:
+    M(x=1)
+    table = rich.table.Table("", *names)
+    for i in range(60):
+        table.add_row(f"row {i}", *(f"{i * 1000:,}" for _ in names))
+    rich.console.Console().print(table)
+@app.command()
+def other() -> None:
+    pass
+app()
+"""
 
 
 def wall(argv: list[str]) -> float:
@@ -39,18 +61,21 @@ def archcmp_argv(command: str) -> list[str]:
 
 
 def ratios(command: str, rounds: int) -> None:
-    ours, base, base_model = [], [], []
-    for _ in range(rounds):
-        base.append(wall([sys.executable, "-c", BASELINE]))
-        ours.append(wall(archcmp_argv(command)))
-        base_model.append(wall([sys.executable, "-c", BASELINE_MODEL]))
-    per_pair = [o / b for o, b in zip(ours, base)]
-    per_pair_model = [o / b for o, b in zip(ours, base_model)]
-    print(f"archcmp {command}: median {statistics.median(ours) * 1000:.0f} ms")
-    print(f"bare imports:          median {statistics.median(base) * 1000:.0f} ms")
-    print(f"imports + a BaseModel: median {statistics.median(base_model) * 1000:.0f} ms")
-    print(f"ratio vs bare imports:          {statistics.median(per_pair):.2f} (goal <= 1.3)")
-    print(f"ratio vs imports + a BaseModel: {statistics.median(per_pair_model):.2f}")
+    runs = {"ours": [], "bare": [], "model": [], "floor": []}
+    floor_argv = [sys.executable, "-c", FLOOR, "compare", "a", "b"]
+    for _ in range(rounds):  # alternate, so that machine noise hits all alike
+        runs["bare"].append(wall([sys.executable, "-c", BASELINE]))
+        runs["ours"].append(wall(archcmp_argv(command)))
+        runs["model"].append(wall([sys.executable, "-c", BASELINE_MODEL]))
+        runs["floor"].append(wall(floor_argv))
+    ms = {k: statistics.median(v) * 1000 for k, v in runs.items()}
+    ratio = {k: statistics.median(o / b for o, b in zip(runs["ours"], runs[k])) for k in ("bare", "model", "floor")}
+    print(f"archcmp {command}: median {ms['ours']:.0f} ms")
+    print(f"bare imports:                    median {ms['bare']:.0f} ms; ratio {ratio['bare']:.2f} (goal <= 1.3)")
+    print(f"imports + a pydantic model:      median {ms['model']:.0f} ms; ratio {ratio['model']:.2f}")
+    print(f"typer + pydantic + a rich table: median {ms['floor']:.0f} ms; ratio {ratio['floor']:.2f}")
+    floor_ratio = statistics.median(f / b for f, b in zip(runs["floor"], runs["bare"]))
+    print(f"(that floor alone is {floor_ratio:.2f} x the bare imports)")
 
 
 def validate_thousand() -> None:
