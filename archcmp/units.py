@@ -104,7 +104,11 @@ def format_bytes(n: int) -> str:
 
 
 def format_flops(n: float) -> str:
-    """2.1e12 → ``2.1 TFLOP``."""
+    """2.1e12 → ``2.1 TFLOP``; past the exa range, as training budgets are
+    quoted: 3.8e24 → ``3.8e24 FLOP``."""
+    if abs(n) >= 1e21:
+        mantissa, exponent = f"{n:.1e}".split("e")
+        return f"{mantissa}e{int(exponent)} FLOP"
     for unit, scale in (("EFLOP", 1e18), ("PFLOP", 1e15), ("TFLOP", 1e12), ("GFLOP", 1e9), ("MFLOP", 1e6)):
         if abs(n) >= scale:
             return f"{n / scale:.1f} {unit}"

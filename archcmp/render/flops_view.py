@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from archcmp.analysis.flops import COMPONENTS, FlopCount, FlopsResult
+from archcmp.render.cells import value_text
 from archcmp.render.tabular import Table
-from archcmp.units import format_context, format_flops, format_params
+from archcmp.units import format_context, format_params
 
 CAPTION = (
     "a multiply-add is 2 FLOPs; linear = every multiplication by a weight matrix (routed experts: only the "
@@ -15,14 +16,8 @@ CAPTION = (
 
 
 def flops_cell(n: int, raw: bool) -> str:
-    """``1.3 PFLOP``; past the exa range, as training budgets are quoted:
-    ``3.8e24 FLOP``; exact integers for CSV."""
-    if raw:
-        return str(n)
-    if n >= 10**21:
-        mantissa, exponent = f"{n:.1e}".split("e")
-        return f"{mantissa}e{int(exponent)} FLOP"
-    return format_flops(n)
+    """``1.3 PFLOP``, ``3.8e24 FLOP``; exact integers for CSV."""
+    return value_text(n, "flops", raw)
 
 
 def flops_table(results: list[FlopsResult], raw: bool = False) -> Table:
