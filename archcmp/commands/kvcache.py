@@ -25,12 +25,13 @@ def kvcache(
     batch: BatchOption = "1",
     dtype: DtypeOption = "bf16",
     budget: BudgetOption = None,
+    per_layer: Annotated[bool, typer.Option("--per-layer", help="Also a table of every layer.")] = False,
     format: FormatOption = "table",
     specs: SpecsOption = None,
 ) -> None:
     """KV-cache bytes per token and at a context: MHA, GQA, MQA, MLA, sliding, chunked and shared layers."""
     from archcmp.analysis.kvcache import dtype_bits, kv_cache
-    from archcmp.render.kvcache_view import kvcache_table
+    from archcmp.render.kvcache_view import kvcache_table, layers_table
     from archcmp.render.tabular import emit
     from archcmp.units import parse_bytes, parse_contexts, parse_count
 
@@ -40,4 +41,8 @@ def kvcache(
     budget_bytes = None if budget is None else parse_bytes(budget, "budget")
     results = [kv_cache(spec, context, sequences, dtype, budget_bytes)
                for spec in resolve_all(specs, models) for context in contexts]
-    emit([kvcache_table(results, raw=format == "csv")], format, [r.to_json() for r in results])
+    raw = format == "csv"
+    tables = [kvcache_table(results, raw=raw)]
+    if per_layer:
+        tables += [layers_table(result, raw=raw) for result in results]
+    emit(tables, format, [r.to_json() for r in results])

@@ -85,3 +85,15 @@ def _budget_context(result: KVCacheResult, raw: bool) -> str:
 def _beyond_note(results: list[KVCacheResult]) -> str:
     beyond = sorted({r.model for r in results if r.exceeds_max_context})
     return f"* beyond the model's max_context: {', '.join(beyond)}." if beyond else ""
+
+
+def layers_table(result: KVCacheResult, raw: bool = False) -> Table:
+    """Every layer of one model at one context: what it holds and why."""
+    title = f"{result.model} at {format_context(result.context)}: KV cache by layer ({result.dtype}, batch {result.batch})"
+    table = Table(title, ["layer", "attention", "window", "positions", "cache", "cached tokens", "bytes"])
+    for layer in result.layers:
+        own = layer.kv_source == layer.index
+        table.add(layer.index, layer.attention, "" if layer.window is None else _count(layer.window, raw),
+                  "nope" if layer.nope else "rope", "own" if own else f"reads layer {layer.kv_source}",
+                  _count(layer.cached_tokens, raw), _bytes(layer.bytes, raw))
+    return table
