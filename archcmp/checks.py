@@ -20,6 +20,7 @@ def check(spec: ModelSpec) -> list[Finding]:
     return [
         *_attention_heads(spec),
         *_attention_layers(spec),
+        *_score_scale(spec),
         *_positions(spec),
         *_feed_forward(spec),
         *_extras(spec),
@@ -58,6 +59,19 @@ def _attention_layers(spec: ModelSpec) -> Iterator[Finding]:
             yield at + (size_field,), f"set, but layer_pattern has no {label} layers"
 
 
+def _score_scale(spec: ModelSpec) -> Iterator[Finding]:
+    """One way to write each scale, so that a spec survives export and import
+    unchanged (the importer leaves the default out)."""
+    att, at = spec.attention, ("attention", "query_scale_dim")
+    if att.query_scale_dim is None:
+        return
+    if att.unit_scale:
+        yield at, "set, but unit_scale says scores are not scaled at all"
+    qk_dim = att.head_dim if att.kind != "mla" else (att.qk_nope_head_dim or 0) + (att.qk_rope_head_dim or 0)
+    if att.query_scale_dim == qk_dim:
+        yield at, f"equals the q/k head dim ({qk_dim}), the default; leave it out"
+
+
 def _positions(spec: ModelSpec) -> Iterator[Finding]:
     pos, at = spec.positions, ("positions",)
     if pos.kind == "rope" and pos.rope_theta is None:
@@ -90,6 +104,8 @@ def _feed_forward(spec: ModelSpec) -> Iterator[Finding]:
         for name in ("shared_expert_intermediate_size", "shared_expert_gate"):
             if getattr(moe, name):
                 yield at + (name,), "set, but num_shared_experts is 0"
+    if moe.routed_scaling_factor == 1:
+        yield at + ("routed_scaling_factor",), "1 is no scaling, the default; leave it out"
     yield from _pattern(spec, moe.layer_pattern, at + ("layer_pattern",), {"dense", "moe"})
 
 

@@ -121,6 +121,22 @@ class Positions(Strict):
 
 
 class Attention(Strict):
+    """How a score q·k is scaled before the softmax (no choice here changes a
+    count): by 1/sqrt(head_dim), unless
+
+    * ``query_scale_dim`` replaces head_dim there: 1/sqrt(query_scale_dim)
+      (Gemma 2/3 ``query_pre_attn_scalar``; Gemma 3 27B: 168, the hidden size
+      per head, with head_dim 128). Left out when it equals the q/k head dim.
+    * ``unit_scale`` says scores are not scaled at all (Gemma 3n, whose q and
+      k are RMS-normed: transformers ``Gemma3nTextAttention.scaling = 1.0``).
+      A flag rather than a float scale because configs state a dimension and
+      1/sqrt(168) has no exact float.
+
+    MLA's default is 1/sqrt(qk_nope_head_dim + qk_rope_head_dim), times YaRN's
+    mscale² where ``positions.rope_scaling`` sets ``mscale_all_dim``.
+    ``logit_softcapping``: scores pass through cap·tanh(score/cap) first
+    (Gemma 2: 50)."""
+
     kind: AttentionKind
     num_heads: Size
     num_kv_heads: Size | None = None
@@ -135,6 +151,8 @@ class Attention(Strict):
     qk_norm: Literal["none", "per_head", "full", "l2"] = "none"
     sinks: bool = False
     logit_softcapping: FiniteFloat | None = None
+    query_scale_dim: Size | None = None
+    unit_scale: bool = False
     layer_pattern: LayerPattern = LayerPattern(repeat=["full"])
     sliding_window: Size | None = None
     chunk_size: Size | None = None
@@ -161,6 +179,21 @@ class FeedForward(Strict):
 
 
 class MoE(Strict):
+    """Routed experts (and shared ones, always active). How the router turns
+    its logits into expert weights changes no count:
+
+    * ``router_scoring``: ``softmax`` over all experts (Mixtral, Qwen-MoE;
+      gpt-oss's softmax over the top-k logits is the same, renormalized) or
+      an independent ``sigmoid`` per expert (DeepSeek-V3, Kimi K2 and GLM-4.5,
+      which add a bias to the scores for choosing the experts only; Llama 4).
+    * ``normalize_top_k``: the chosen experts' weights are divided by their
+      sum (``norm_topk_prob``).
+    * ``routed_scaling_factor``: the routed experts' weighted sum is then
+      multiplied by it (DeepSeek-V3: 2.5); left out, it is 1 (no such step).
+
+    ``router_scoring`` and ``normalize_top_k`` left out mean the spec does not
+    say; ``archcmp import`` always fills them in."""
+
     num_experts: Size
     experts_per_token: Size
     expert_intermediate_size: Size
@@ -169,6 +202,9 @@ class MoE(Strict):
     shared_expert_gate: bool = False
     router_bias: bool = False
     expert_bias: bool = False
+    router_scoring: Literal["softmax", "sigmoid"] | None = None
+    normalize_top_k: bool | None = None
+    routed_scaling_factor: FiniteFloat | None = None
     layer_pattern: LayerPattern = LayerPattern(repeat=["moe"])
 
     @property
@@ -226,6 +262,8 @@ class ModelSpec(Strict):
     hidden_size: Size
     num_layers: Size
     max_context: Size | None = None
+    # Output logits pass through cap·tanh(logit/cap) (Gemma 2 and 3n: 30).
+    final_logit_softcapping: FiniteFloat | None = None
     embeddings: Embeddings
     positions: Positions
     attention: Attention

@@ -45,8 +45,11 @@ DEFAULTS: dict[str, dict] = {
         "sliding_window_pattern": 6,
         "rope_theta": 1_000_000.0,
         "rope_local_base_freq": 10_000.0,
+        "query_pre_attn_scalar": 256,
+        "final_logit_softcapping": None,
+        "attn_logit_softcapping": None,
     },
-    "gemma3n_text": {"tie_word_embeddings": True},  # Gemma3nTextConfig
+    "gemma3n_text": {"tie_word_embeddings": True, "final_logit_softcapping": 30.0},  # Gemma3nTextConfig
     "llama4_text": {  # Llama4TextConfig
         **_NO_TIE,
         "use_qk_norm": True,
@@ -59,8 +62,8 @@ DEFAULTS: dict[str, dict] = {
     "mistral": _NO_TIE,
     "llama": _NO_TIE,
     "qwen3": _NO_TIE,
-    "qwen3_moe": {**_NO_TIE, "decoder_sparse_step": 1, "mlp_only_layers": []},
-    "deepseek_v3": {**_NO_TIE, "first_k_dense_replace": 3},
+    "qwen3_moe": {**_NO_TIE, "decoder_sparse_step": 1, "mlp_only_layers": [], "norm_topk_prob": False},
+    "deepseek_v3": {**_NO_TIE, "first_k_dense_replace": 3, "norm_topk_prob": True, "routed_scaling_factor": 2.5},
 }
 # Kimi K2 ships DeepSeek-V3's code under its own model_type.
 MODEL_TYPE_ALIASES = {"kimi_k2": "deepseek_v3"}
@@ -73,6 +76,16 @@ QK_NORM = {
     "gemma3_text": "per_head",
     "gemma3n_text": "per_head",
 }
+
+# How each router turns logits into weights (transformers 5.24 modeling
+# code): the scoring is hard-coded in each router class (DeepSeek's
+# ``scoring_func`` is not read); Llama4Router never renormalizes and no
+# router but DeepSeek's scales.
+ROUTER_SCORING = {"deepseek_v3": "sigmoid", "qwen3_moe": "softmax", "llama4_text": "sigmoid"}
+NEVER_RENORMALIZES = {"llama4_text"}
+# Gemma3nTextAttention.scaling = 1.0; it reads no query_pre_attn_scalar nor
+# attn_logit_softcapping.
+UNSCALED_SCORES = {"gemma3n_text"}
 
 MLA_FIELDS = ("q_lora_rank", "kv_lora_rank", "qk_nope_head_dim", "qk_rope_head_dim", "v_head_dim")
 LAYER_KIND = {"full_attention": "full", "sliding_attention": "sliding", "chunked_attention": "chunked"}
@@ -227,6 +240,8 @@ def expected_fields(spec, cfg: dict) -> dict[str, tuple]:
         fields["num_key_value_heads"] = (att.num_kv_heads, cfg.get("num_key_value_heads") or heads)
         fields["head_dim"] = (att.head_dim, cfg.get("head_dim") or cfg["hidden_size"] // heads)
     fields.update(moe_fields(spec, cfg))
+    fields.update(router_fields(spec, cfg))
+    fields.update(score_fields(spec, cfg))
     fields.update(rope_scaling_fields(spec, cfg))
     fields.update(gemma3n_fields(spec, cfg))
     return fields
@@ -253,6 +268,34 @@ def moe_fields(spec, cfg: dict) -> dict[str, tuple]:
         "num_experts_per_tok": (moe.experts_per_token, cfg["num_experts_per_tok"]),
         "num_shared_experts": (moe.num_shared_experts, shared),
         "moe_intermediate_size": (moe.expert_intermediate_size, expert_width),
+    }
+
+
+def router_fields(spec, cfg: dict) -> dict[str, tuple]:
+    model_type, moe = cfg["model_type"], spec.moe
+    if moe is None or model_type not in ROUTER_SCORING:
+        return {}
+    scoring = ROUTER_SCORING[model_type]
+    normalize = False if model_type in NEVER_RENORMALIZES else cfg["norm_topk_prob"]
+    return {
+        "router_scoring": (moe.router_scoring, scoring),
+        "scoring_func": (moe.router_scoring, cfg.get("scoring_func", scoring)),  # where a hub file states it
+        "norm_topk_prob": (moe.normalize_top_k, normalize),
+        "routed_scaling_factor": (moe.routed_scaling_factor or 1.0, cfg.get("routed_scaling_factor", 1.0)),
+    }
+
+
+def score_fields(spec, cfg: dict) -> dict[str, tuple]:
+    """Score scaling and soft-caps; ``query_pre_attn_scalar`` defaults to
+    head_dim where a model has none (scores scale by 1/sqrt(head_dim))."""
+    att, unscaled = spec.attention, cfg["model_type"] in UNSCALED_SCORES
+    head_dim = cfg.get("head_dim") or cfg["hidden_size"] // cfg["num_attention_heads"]
+    scale_dim = head_dim if unscaled else cfg.get("query_pre_attn_scalar", head_dim)
+    return {
+        "unit_scale": (att.unit_scale, unscaled),
+        "query_pre_attn_scalar": (att.query_scale_dim or head_dim, scale_dim),
+        "attn_logit_softcapping": (att.logit_softcapping, None if unscaled else cfg.get("attn_logit_softcapping")),
+        "final_logit_softcapping": (spec.final_logit_softcapping, cfg.get("final_logit_softcapping")),
     }
 
 

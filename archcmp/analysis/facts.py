@@ -95,10 +95,20 @@ def _attention(spec: ModelSpec) -> list[Fact]:
         Fact(g, "qk_norm", att.qk_norm, "QK-norm"),
         Fact(g, "bias", ", ".join(biases) or "none"),
         Fact(g, "sinks", "yes" if att.sinks else "no", "attention sinks"),
+        Fact(g, "score_scale", _score_scale(att), "attention score scale"),
+        Fact(g, "logit_softcapping", att.logit_softcapping, "attention logit soft-cap"),
         Fact(g, "attention_layers", layer_summary(plan, lambda l: l.attention), "attention by layer"),
         Fact(g, "window", att.sliding_window or att.chunk_size, "local window (sliding or chunk)"),
     ]
     return facts
+
+
+def _score_scale(att) -> str | None:
+    """Only where it is not the default 1/sqrt(head_dim): the default of MLA
+    with YaRN is not a plain root either (see :class:`archcmp.schema.Attention`)."""
+    if att.unit_scale:
+        return "1 (not scaled)"
+    return f"1/√{att.query_scale_dim}" if att.query_scale_dim else None
 
 
 def _positions(spec: ModelSpec) -> list[Fact]:
@@ -140,12 +150,22 @@ def _ffn(spec: ModelSpec) -> list[Fact]:
         Fact(g, "routed_experts", moe and moe.num_experts, "routed experts"),
         Fact(g, "shared_experts", moe and moe.num_shared_experts, "shared experts"),
         Fact(g, "experts_per_token", moe and moe.experts_per_token, "experts per token"),
+        Fact(g, "router", _router(moe) if moe else None),
         Fact(g, "expert_intermediate_size", moe and moe.expert_intermediate_size, "expert size"),
         Fact(g, "shared_expert_intermediate_size", (moe and moe.shared_width) or None, "shared expert size"),
         Fact(g, "first_dense_layers", leading_dense if moe else None, "first dense layers"),
         Fact(g, "moe_layers", layer_summary(plan, lambda l: l.ffn) if moe else None, "MoE layers"),
     ]
     return facts
+
+
+def _router(moe) -> str | None:
+    """``sigmoid, top-8 renormalized, ×2.5``: the parts the spec states."""
+    if moe.router_scoring is None and moe.normalize_top_k is None and moe.routed_scaling_factor is None:
+        return None
+    renormalized = {True: " renormalized", False: " not renormalized", None: ""}[moe.normalize_top_k]
+    factor = f"×{moe.routed_scaling_factor:g}" if moe.routed_scaling_factor else None
+    return ", ".join(p for p in (moe.router_scoring, f"top-{moe.experts_per_token}{renormalized}", factor) if p)
 
 
 def _one_or_list(sizes: list[int]) -> int | str | None:
@@ -173,6 +193,7 @@ def _extras(spec: ModelSpec) -> list[Fact]:
         Fact(g, "kv_sharing", f"layers {shared[0].index}-{shared[-1].index} reuse earlier caches" if shared else None,
              "KV sharing"),
         Fact(g, "mtp", f"{spec.mtp.num_modules} module(s)" if spec.mtp else None, "multi-token prediction"),
+        Fact(g, "final_logit_softcapping", spec.final_logit_softcapping, "final logit soft-cap"),
     ]
 
 

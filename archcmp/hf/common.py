@@ -113,16 +113,35 @@ def ffn(r: Reader, size_key: str = "intermediate_size", act_key: str = "hidden_a
     return section
 
 
-def moe(r: Reader, labels: list[str], experts_key: str, **fields) -> dict | None:
-    """The MoE section, or ``None`` when no layer is MoE."""
+def moe(r: Reader, labels: list[str], experts_key: str, router: dict, **fields) -> dict | None:
+    """The MoE section, or ``None`` when no layer is MoE; ``router`` from
+    :func:`router` (kept whole: ``normalize_top_k: false`` is a statement)."""
     if "moe" not in labels:
         return None
     section = {"num_experts": r.int(experts_key), "experts_per_token": r.int("num_experts_per_tok")}
     section.update({k: v for k, v in fields.items() if v not in (None, False, 0)})
+    section.update(router)
     pattern = patterns.optional(labels, "moe")
     if pattern is not None:
         section["layer_pattern"] = pattern
     return section
+
+
+def router(scoring: str, normalize: bool, scaling: float | None = None) -> dict:
+    """The spec's router fields as a family's modeling code applies them; a
+    factor of 1 is no scaling step, which the spec writes by leaving it out."""
+    fields = {"router_scoring": scoring, "normalize_top_k": normalize}
+    if scaling is not None and scaling != 1:
+        fields["routed_scaling_factor"] = scaling
+    return fields
+
+
+def positive(r: Reader, key: str) -> float | None:
+    """An optional number that must be above 0 (soft-caps, scaling factors)."""
+    value = r.number(key)
+    if value is not None and value <= 0:
+        r.fail(key, f"expected a number above 0, found {value!r}")
+    return value
 
 
 def no_bias(r: Reader) -> None:
@@ -171,6 +190,21 @@ def decoder_config(spec: ModelSpec, model_type: str) -> dict:
     }
     if spec.positions.kind == "rope":
         config.update(rope.legacy_keys(spec))
+    return config
+
+
+def router_config(spec: ModelSpec, normalize_key: str | None = "norm_topk_prob",
+                  scaling_key: str | None = None) -> dict:
+    """The router keys a family reads. An unstated ``normalize_top_k`` is left
+    out (the family default applies); the factor is always written, since
+    the spec's "left out" means 1, which need not be the family default."""
+    if spec.moe is None:
+        return {}
+    config = {}
+    if normalize_key and spec.moe.normalize_top_k is not None:
+        config[normalize_key] = spec.moe.normalize_top_k
+    if scaling_key:
+        config[scaling_key] = spec.moe.routed_scaling_factor or 1.0
     return config
 
 

@@ -13,6 +13,10 @@ from archcmp.schema import ModelSpec
 
 METADATA = frozenset({"id", "name", "family", "hf_model_type", "aliases", "release_date", "sources", "published",
                       "training", "notes", "matformer"})
+# Fields a spec may leave unstated: left out, they match whatever the other
+# spec says (a hand-written MoE spec that does not say how its router scores
+# can still be exported; the family's routing then applies).
+UNSTATED = frozenset({"moe.router_scoring", "moe.normalize_top_k"})
 # (section, field, label a missing pattern means)
 _PATTERNS = (("attention", "layer_pattern", "full"), ("positions", "nope_pattern", "rope"),
              ("moe", "layer_pattern", "moe"))
@@ -30,7 +34,7 @@ def architecture(spec: ModelSpec) -> dict:
 
 def differences(a: ModelSpec, b: ModelSpec) -> list[str]:
     """Dotted paths of the architecture fields where ``a`` and ``b`` differ,
-    with both values."""
+    with both values; an :data:`UNSTATED` field ``a`` leaves out differs from nothing."""
     out: list[str] = []
     _diff(architecture(a), architecture(b), "", out)
     return out
@@ -40,7 +44,7 @@ def _diff(a, b, path: str, out: list[str]) -> None:
     if isinstance(a, dict) and isinstance(b, dict):
         for key in sorted(a.keys() | b.keys()):
             _diff(a.get(key), b.get(key), f"{path}.{key}" if path else key, out)
-    elif a != b:
+    elif a != b and not (a is None and path in UNSTATED):
         out.append(f"{path}: {_short(a)} -> {_short(b)}")
 
 

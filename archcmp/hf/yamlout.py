@@ -7,7 +7,8 @@ from __future__ import annotations
 import yaml
 
 SECTION_ORDER = ("id", "name", "family", "hf_model_type", "aliases", "release_date", "sources", "published",
-                 "training", "notes", "vocab_size", "hidden_size", "num_layers", "max_context")
+                 "training", "notes", "vocab_size", "hidden_size", "num_layers", "max_context",
+                 "final_logit_softcapping")
 
 
 class _Flow(list):

@@ -3,6 +3,9 @@
 All scale the embeddings by sqrt(hidden_size) (a buffer, not a parameter)
 and tie the output head by default. Gemma 2 and 3 put an RMSNorm before and
 after each sublayer (four per block); Gemma 3 adds per-head q/k RMSNorm.
+Gemma 2 and 3 scale attention scores by ``query_pre_attn_scalar**-0.5`` and
+soft-cap them (``attn_logit_softcapping``) and the output logits
+(``final_logit_softcapping``); Gemma (1) reads none of these keys.
 """
 
 from __future__ import annotations
@@ -18,13 +21,14 @@ GEMMA = {**common.DECODER_DEFAULTS, "vocab_size": 256000, "hidden_size": 3072, "
          "attention_bias": False, "use_bidirectional_attention": None}
 GEMMA2 = {**GEMMA, "hidden_size": 2304, "intermediate_size": 9216, "num_hidden_layers": 26,
           "num_attention_heads": 8, "num_key_value_heads": 4, "hidden_activation": "gelu_pytorch_tanh",
-          "sliding_window": 4096, "layer_types": None, "attn_logit_softcapping": 50.0}
+          "sliding_window": 4096, "layer_types": None, "attn_logit_softcapping": 50.0,
+          "final_logit_softcapping": 30.0, "query_pre_attn_scalar": 256}
 del GEMMA2["hidden_act"]
 GEMMA3 = {**GEMMA2, "vocab_size": 262208, "max_position_embeddings": 131072, "attn_logit_softcapping": None,
-          "use_bidirectional_attention": False, "sliding_window_pattern": 6, "rope_theta": 1e6,
-          "rope_local_base_freq": 1e4}
+          "final_logit_softcapping": None, "use_bidirectional_attention": False, "sliding_window_pattern": 6,
+          "rope_theta": 1e6, "rope_local_base_freq": 1e4}
 # ``sliding_window_size`` is a duplicate some Gemma 2 hub files carry; unread.
-IGNORED = frozenset({"query_pre_attn_scalar", "final_logit_softcapping", "sliding_window_size"})
+IGNORED = frozenset({"sliding_window_size"})
 
 
 def _causal(r: Reader) -> None:
@@ -33,9 +37,26 @@ def _causal(r: Reader) -> None:
 
 
 def _gemma_attention(r: Reader, labels: list[str], **extras) -> dict:
+    """``query_pre_attn_scalar`` is recorded only where it is not head_dim
+    (Gemma 3 27B: 168 with head_dim 128)."""
     bias = r.bool("attention_bias")
-    return common.attention(r, qkv_bias=bias, out_bias=bias,
-                            **common.windowed(labels, r.opt_int("sliding_window")), **extras)
+    scale_dim = r.int("query_pre_attn_scalar")
+    section = common.attention(r, qkv_bias=bias, out_bias=bias,
+                               logit_softcapping=common.positive(r, "attn_logit_softcapping"),
+                               **common.windowed(labels, r.opt_int("sliding_window")), **extras)
+    if scale_dim != section["head_dim"]:
+        section["query_scale_dim"] = scale_dim
+    return section
+
+
+def _sandwich(r: Reader, **parts) -> dict:
+    """A Gemma 2/3 body: sandwich norms, scaled embeddings, soft-capped logits."""
+    return with_final_cap(r, common.decoder(r, norm="sandwich", scaled=True, **parts))
+
+
+def with_final_cap(r: Reader, body: dict) -> dict:
+    cap = common.positive(r, "final_logit_softcapping")
+    return body if cap is None else {**body, "final_logit_softcapping": cap}
 
 
 def gemma_spec(r: Reader) -> dict:
@@ -57,9 +78,8 @@ def gemma2_spec(r: Reader) -> dict:
     """``Gemma2Config``: even layers (0, 2, ...) slide unless ``layer_types`` say."""
     _causal(r)
     labels = _labels(r, lambda i: "sliding_attention" if (i + 1) % 2 else "full_attention")
-    attention = _gemma_attention(r, labels, logit_softcapping=r.number("attn_logit_softcapping"))
-    ffn = common.ffn(r, act_key="hidden_activation")
-    return common.decoder(r, attention=attention, ffn=ffn, norm="sandwich", scaled=True)
+    attention = _gemma_attention(r, labels)
+    return _sandwich(r, attention=attention, ffn=common.ffn(r, act_key="hidden_activation"))
 
 
 def gemma3_rope(r: Reader, has_sliding: bool) -> dict:
@@ -84,11 +104,9 @@ def gemma3_spec(r: Reader) -> dict:
     _causal(r)
     every = r.int("sliding_window_pattern")
     labels = _labels(r, lambda i: "sliding_attention" if (i + 1) % every else "full_attention")
-    attention = _gemma_attention(r, labels, logit_softcapping=r.number("attn_logit_softcapping"),
-                                 qk_norm="per_head")
+    attention = _gemma_attention(r, labels, qk_norm="per_head")
     positions = gemma3_rope(r, attention.get("sliding_window") is not None)
-    ffn = common.ffn(r, act_key="hidden_activation")
-    return common.decoder(r, attention=attention, ffn=ffn, norm="sandwich", scaled=True, positions=positions)
+    return _sandwich(r, attention=attention, ffn=common.ffn(r, act_key="hidden_activation"), positions=positions)
 
 
 def gemma_config(spec: ModelSpec) -> dict:
@@ -99,9 +117,12 @@ def _sandwich_config(spec: ModelSpec, model_type: str) -> dict:
     config = common.decoder_config(spec, model_type)
     config["hidden_activation"] = config.pop("hidden_act")
     labels = common.attention_labels(spec)
-    config.update(attention_bias=spec.attention.qkv_bias, layer_types=common.layer_types(spec),
-                  sliding_window=spec.attention.sliding_window if "sliding" in labels else None,
-                  attn_logit_softcapping=spec.attention.logit_softcapping)
+    att = spec.attention
+    config.update(attention_bias=att.qkv_bias, layer_types=common.layer_types(spec),
+                  sliding_window=att.sliding_window if "sliding" in labels else None,
+                  attn_logit_softcapping=att.logit_softcapping,
+                  query_pre_attn_scalar=att.query_scale_dim or att.head_dim,
+                  final_logit_softcapping=spec.final_logit_softcapping)
     return config
 
 

@@ -58,7 +58,8 @@ def gpt_oss_spec(r: Reader) -> dict:
     """Attention sinks (one per head); ``attention_bias`` on q, k, v and o;
     even layers slide unless ``layer_types`` say; every layer MoE: a router
     with bias and experts with biases on gate_up and down, a clamped SwiGLU
-    (``hidden_act`` is not read)."""
+    (``hidden_act`` is not read). ``GptOssTopKRouter`` takes a softmax over
+    the top-k logits: a softmax over all experts, renormalized."""
     n = r.int("num_hidden_layers")
     types = r.list("layer_types", n) or [
         "sliding_attention" if (i + 1) % 2 else "full_attention" for i in range(n)]
@@ -67,7 +68,8 @@ def gpt_oss_spec(r: Reader) -> dict:
     attention = common.attention(r, qkv_bias=bias, out_bias=bias, sinks=True,
                                  **common.windowed(labels, r.opt_int("sliding_window")))
     size = r.int("intermediate_size")
-    moe = common.moe(r, ["moe"] * n, "num_local_experts", expert_intermediate_size=size,
+    moe = common.moe(r, ["moe"] * n, "num_local_experts", common.router("softmax", True),
+                     expert_intermediate_size=size,
                      router_bias=True, expert_bias=True)
     ffn = {"gated": True, "activation": "swiglu_clamped", "intermediate_size": size}
     return common.decoder(r, attention=attention, ffn=ffn, moe=moe, positions=rope.positions(r))

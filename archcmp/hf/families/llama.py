@@ -45,10 +45,13 @@ def mistral_config(spec: ModelSpec) -> dict:
 
 def mixtral_spec(r: Reader) -> dict:
     """``MixtralSparseMoeBlock`` in every layer: a bias-free router and
-    ``num_local_experts`` SwiGLU experts of ``intermediate_size``."""
+    ``num_local_experts`` SwiGLU experts of ``intermediate_size``;
+    ``MixtralTopKRouter`` always renormalizes its softmax over the chosen
+    experts (Mixtral configs have no ``norm_topk_prob``)."""
     body = mistral_spec(r)
     labels = ["moe"] * body["num_layers"]
-    body["moe"] = common.moe(r, labels, "num_local_experts", expert_intermediate_size=r.int("intermediate_size"))
+    body["moe"] = common.moe(r, labels, "num_local_experts", common.router("softmax", True),
+                             expert_intermediate_size=r.int("intermediate_size"))
     return body
 
 

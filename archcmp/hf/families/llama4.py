@@ -23,7 +23,8 @@ def llama4_spec(r: Reader) -> dict:
     chunks of ``attention_chunk_size``; ``moe_layers`` (default every
     ``interleave_moe_layer_step``-th) hold a routed and a shared expert of
     ``intermediate_size``, the others a dense MLP of ``intermediate_size_mlp``.
-    The L2 q/k norm has no weights."""
+    The L2 q/k norm has no weights. ``Llama4Router`` takes the top-k logits
+    and applies a sigmoid to each, without renormalizing."""
     n = r.int("num_hidden_layers")
     interval = r.int("no_rope_layer_interval")
     has_rope = r.list("no_rope_layers", n) or [int((i + 1) % interval != 0) for i in range(n)]
@@ -42,6 +43,7 @@ def llama4_spec(r: Reader) -> dict:
     if nope is not None:
         positions["nope_pattern"] = nope
     moe = common.moe(r, ["moe" if i in moe_at else "dense" for i in range(n)], "num_local_experts",
+                     common.router("sigmoid", False),
                      expert_intermediate_size=r.int("intermediate_size"), num_shared_experts=1)
     ffn = common.ffn(r, size_key="intermediate_size_mlp")
     return common.decoder(r, attention=attention, ffn=ffn, moe=moe, positions=positions)

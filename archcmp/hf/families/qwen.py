@@ -65,6 +65,12 @@ def qwen3_config(spec: ModelSpec) -> dict:
             "attention_bias": spec.attention.qkv_bias}
 
 
+def _router(r: Reader) -> dict:
+    """``Qwen2MoeTopKRouter``/``Qwen3MoeTopKRouter``: a softmax over all
+    experts; ``norm_topk_prob`` renormalizes the chosen ones."""
+    return common.router("softmax", r.bool("norm_topk_prob"))
+
+
 def _moe_labels(r: Reader, experts_key: str) -> list[str]:
     """``Qwen2MoeDecoderLayer``: MoE unless in ``mlp_only_layers``, when
     there are experts and ``(i + 1) % decoder_sparse_step == 0``."""
@@ -84,7 +90,7 @@ def qwen2_moe_spec(r: Reader) -> dict:
     labels, window = _attention_labels(r, default)
     attention = common.attention(r, qkv_bias=r.bool("qkv_bias"), **common.windowed(labels, window))
     shared = r.int("shared_expert_intermediate_size")
-    moe = common.moe(r, _moe_labels(r, "num_experts"), "num_experts",
+    moe = common.moe(r, _moe_labels(r, "num_experts"), "num_experts", _router(r),
                      expert_intermediate_size=r.int("moe_intermediate_size"), num_shared_experts=1,
                      shared_expert_intermediate_size=shared, shared_expert_gate=True)
     return common.decoder(r, attention=attention, ffn=common.ffn(r), moe=moe)
@@ -95,7 +101,7 @@ def _moe_config(spec: ModelSpec) -> dict:
     config = {"decoder_sparse_step": 1, "mlp_only_layers": [i for i, x in enumerate(labels) if x == "dense"]}
     if spec.moe:
         config.update(num_experts=spec.moe.num_experts, num_experts_per_tok=spec.moe.experts_per_token,
-                      moe_intermediate_size=spec.moe.expert_intermediate_size)
+                      moe_intermediate_size=spec.moe.expert_intermediate_size, **common.router_config(spec))
     return config
 
 
@@ -114,7 +120,7 @@ def qwen3_moe_spec(r: Reader) -> dict:
     bias = r.bool("attention_bias")
     attention = common.attention(r, qkv_bias=bias, out_bias=bias, qk_norm="per_head",
                                  **common.windowed(["sliding"] * n, window))
-    moe = common.moe(r, _moe_labels(r, "num_experts"), "num_experts",
+    moe = common.moe(r, _moe_labels(r, "num_experts"), "num_experts", _router(r),
                      expert_intermediate_size=r.int("moe_intermediate_size"))
     return common.decoder(r, attention=attention, ffn=common.ffn(r), moe=moe)
 
@@ -126,7 +132,7 @@ def qwen3_moe_config(spec: ModelSpec) -> dict:
             "attention_bias": spec.attention.qkv_bias}
 
 
-MOE = {"decoder_sparse_step": 1, "mlp_only_layers": None, "num_experts_per_tok": 8}
+MOE = {"decoder_sparse_step": 1, "mlp_only_layers": None, "num_experts_per_tok": 8, "norm_topk_prob": False}
 FAMILIES = (
     Family("qwen2", "qwen2", QWEN, qwen2_spec, qwen2_config),
     Family("qwen3", "qwen3", {**QWEN, "head_dim": 128, "attention_bias": False}, qwen3_spec, qwen3_config),
@@ -134,12 +140,12 @@ FAMILIES = (
                                  "num_hidden_layers": 24, "num_attention_heads": 16, "num_key_value_heads": 16,
                                  "moe_intermediate_size": 1408, "shared_expert_intermediate_size": 5632,
                                  "num_experts_per_tok": 4, "num_experts": 60, "qkv_bias": True},
-           qwen2_moe_spec, qwen2_moe_config, ignored=frozenset({"norm_topk_prob"})),
+           qwen2_moe_spec, qwen2_moe_config),
     Family("qwen3_moe", "qwen3", {**D, **MOE, "vocab_size": 151936, "hidden_size": 2048, "intermediate_size": 6144,
                                  "num_hidden_layers": 24, "num_attention_heads": 32, "num_key_value_heads": 4,
                                  "max_position_embeddings": 32768, "attention_bias": False,
                                  "use_sliding_window": False, "sliding_window": 4096,
                                  "moe_intermediate_size": 768, "num_experts": 128},
-           qwen3_moe_spec, qwen3_moe_config, ignored=frozenset({"norm_topk_prob", "max_window_layers"}),
+           qwen3_moe_spec, qwen3_moe_config, ignored=frozenset({"max_window_layers"}),
            aliases={"num_local_experts": "num_experts"}),
 )
