@@ -136,10 +136,13 @@ def router(scoring: str, normalize: bool, scaling: float | None = None) -> dict:
     return fields
 
 
-def positive(r: Reader, key: str) -> float | None:
-    """An optional number that must be above 0 (soft-caps, scaling factors)."""
+def positive(r: Reader, key: str, required: bool = False) -> float | None:
+    """A number above 0 (soft-caps, scaling factors); ``required`` where the
+    transformers config class is typed ``float``, which refuses null."""
     value = r.number(key)
-    if value is not None and value <= 0:
+    if value is None and not required:
+        return None
+    if value is None or value <= 0:
         r.fail(key, f"expected a number above 0, found {value!r}")
     return value
 

@@ -68,8 +68,16 @@ def _try(spec: ModelSpec, model_type: str) -> dict | list[str]:
         body = read_body(json.loads(json.dumps(config)), f"<{model_type} config>")
         back = ModelSpec.model_validate({**_metadata(spec), **body.fields})
     except (ArchcmpError, ValueError) as exc:
-        return [str(exc).splitlines()[0]]
+        return [_reason(exc)]
     return compare.differences(spec, back) or config
+
+
+def _reason(exc: Exception) -> str:
+    """The first problem, with the config key it concerns when known."""
+    problems = getattr(exc, "problems", None)
+    if problems and problems[0].field:
+        return f"{problems[0].field}: {problems[0].message}"
+    return str(exc).splitlines()[0]
 
 
 def _metadata(spec: ModelSpec) -> dict:

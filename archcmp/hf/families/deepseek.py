@@ -66,7 +66,7 @@ def deepseek_router(r: Reader, reads_norm: bool) -> dict:
         r.warn("norm_topk_prob", "true ignored, as transformers does: DeepseekV2TopkRouter never renormalizes "
                                  "(DeepSeek's remote code would)")
         normalize = False
-    return common.router(scoring, normalize, common.positive(r, "routed_scaling_factor"))
+    return common.router(scoring, normalize, common.positive(r, "routed_scaling_factor", required=True))
 
 
 def deepseek_spec(r: Reader, v3: bool) -> dict:

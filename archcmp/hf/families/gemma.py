@@ -54,8 +54,8 @@ def _sandwich(r: Reader, **parts) -> dict:
     return with_final_cap(r, common.decoder(r, norm="sandwich", scaled=True, **parts))
 
 
-def with_final_cap(r: Reader, body: dict) -> dict:
-    cap = common.positive(r, "final_logit_softcapping")
+def with_final_cap(r: Reader, body: dict, required: bool = False) -> dict:
+    cap = common.positive(r, "final_logit_softcapping", required)
     return body if cap is None else {**body, "final_logit_softcapping": cap}
 
 

@@ -58,7 +58,7 @@ def gemma3n_spec(r: Reader) -> dict:
     body["altup"] = {"num_inputs": r.int("altup_num_inputs"),
                      "active_index": r.int("altup_active_idx", minimum=0)}
     body["laurel"] = {"rank": r.int("laurel_rank")}
-    return with_final_cap(r, body)
+    return with_final_cap(r, body, required=True)  # Gemma3nTextConfig types it float, not optional
 
 
 def gemma3n_config(spec: ModelSpec) -> dict:

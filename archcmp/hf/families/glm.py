@@ -27,7 +27,7 @@ def glm4_moe_spec(r: Reader) -> dict:
     """o_proj has no bias whatever ``attention_bias`` says."""
     attention = common.attention(r, qkv_bias=r.bool("attention_bias"),
                                  qk_norm="per_head" if r.bool("use_qk_norm") else "none")
-    router = common.router("sigmoid", r.bool("norm_topk_prob"), common.positive(r, "routed_scaling_factor"))
+    router = common.router("sigmoid", r.bool("norm_topk_prob"), common.positive(r, "routed_scaling_factor", required=True))
     moe = common.moe(r, dense_then_moe(r), "n_routed_experts", router,
                      expert_intermediate_size=r.int("moe_intermediate_size"),
                      num_shared_experts=r.int("n_shared_experts", minimum=0))
