@@ -25,6 +25,7 @@ from small import build_model, reference_names
 
 from archcmp.analysis.params import COMPONENTS, count_params
 from archcmp.hf.common import BASE_IGNORED
+from archcmp.hf.compare import differences
 from archcmp.hf.exporter import export_spec
 from archcmp.hf.families import FAMILIES, WRAPPERS
 from archcmp.hf.importer import import_file
@@ -130,8 +131,6 @@ def saved_by_transformers(config: dict, tmp_path) -> Path:
 
 @pytest.mark.parametrize("spec_id", [e.id for e in registry().entries])
 def test_config_saved_by_transformers_imports_as_the_same_spec(tmp_path, spec_id):
-    from archcmp.hf.compare import differences
-
     spec = registry().resolve(spec_id)
     path = saved_by_transformers(export_spec(spec).config, tmp_path)
     assert differences(spec, import_file(path).spec) == []
@@ -243,6 +242,16 @@ def random_config(model_type: str, rng) -> dict:
         c["partial_rotary_factor"] = 0.5
     if model_type == "gemma":
         c["hidden_act"] = rng.choice(["gelu", "gelu_pytorch_tanh"])
+    # routing and score scaling change no count, but export must carry them
+    if "norm_topk_prob" in defaults:
+        c["norm_topk_prob"] = flip()
+    if "routed_scaling_factor" in defaults:
+        c["routed_scaling_factor"] = rng.choice([1.0, 2.5])
+    if "query_pre_attn_scalar" in defaults:
+        c["query_pre_attn_scalar"] = rng.choice([24, c.get("head_dim", c["hidden_size"] // heads)])
+    for key in ("final_logit_softcapping", "attn_logit_softcapping"):
+        if key in defaults and model_type != "gemma3n_text":  # Gemma3nTextConfig refuses a null cap
+            c[key] = rng.choice([None, 30.0])
     if model_type == "gemma3n_text":
         c.update(vocab_size_per_layer_input=250, hidden_size_per_layer_input=8, laurel_rank=4,
                  altup_num_inputs=rng.randint(2, 4), intermediate_size=[rng.choice([64, 80]) for _ in range(n)])
@@ -262,4 +271,7 @@ def test_random_config_counts_and_export(tmp_path, model_type, seed):
     path.write_text(json.dumps(config))
     spec = import_file(path).spec
     assert_same_counts(spec, config)
-    assert_same_counts(spec, export_spec(spec).config)
+    exported = export_spec(spec).config
+    assert_same_counts(spec, exported)
+    path.write_text(json.dumps(exported))
+    assert differences(spec, import_file(path).spec) == []
