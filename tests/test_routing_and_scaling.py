@@ -10,6 +10,7 @@ import json
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from testpaths import DATA, bundled_ids
 
 from archcmp.analysis.facts import card
 from archcmp.analysis.flops import count_flops
@@ -21,7 +22,6 @@ from archcmp.hf.exporter import export_spec
 from archcmp.hf.importer import import_file, read_body
 from archcmp.registry import Registry
 from archcmp.schema import ModelSpec
-from testpaths import DATA, bundled_ids
 
 REGISTRY = Registry(use_env=False)
 ROUTER_FIELDS = ("router_scoring", "normalize_top_k", "routed_scaling_factor")
@@ -187,12 +187,12 @@ def test_score_keys_import(model_type, config, expected):
 def test_keys_transformers_does_not_read_are_warnings():
     spec, warnings = imported("deepseek_v3", scoring_func="softmax")
     assert spec.moe.router_scoring == "sigmoid"
-    assert warnings == ["<deepseek_v3>: scoring_func: 'softmax' ignored, as transformers does: this model_type's "
-                        "router always scores with sigmoid"]
+    assert warnings == [("<deepseek_v3>: scoring_func: 'softmax' ignored, as transformers does: this "
+                         "model_type's router always scores with sigmoid")]
     spec, warnings = imported("deepseek_v2", num_experts_per_tok=6, norm_topk_prob=True)
     assert spec.moe.normalize_top_k is False
-    assert warnings == ["<deepseek_v2>: norm_topk_prob: true ignored, as transformers does: DeepseekV2TopkRouter "
-                        "never renormalizes (DeepSeek's remote code would)"]
+    assert warnings == [("<deepseek_v2>: norm_topk_prob: true ignored, as transformers does: "
+                         "DeepseekV2TopkRouter never renormalizes (DeepSeek's remote code would)")]
 
 
 @pytest.mark.parametrize("model_type, key, value, message", [
