@@ -39,6 +39,9 @@ SpecsOption = Annotated[
 ActiveExclEmbeddingOption = Annotated[bool, typer.Option(
     "--active-excl-embedding",
     help="Active parameters without the input embedding tables, as some vendors quote them.")]
+DtypeOption = Annotated[str, typer.Option("--dtype", help="KV-cache dtype: bf16, fp16, fp32, fp8, int8, int4.")]
+AttentionOption = Annotated[str, typer.Option(
+    "--attention", help="FLOPs: causal (each query sees its mask's keys) or full (every key, unmasked).")]
 ModelsArgument = Annotated[list[str], typer.Argument(help="Spec ids, aliases or paths to YAML files.")]
 
 

@@ -7,7 +7,9 @@ from typing import Annotated
 
 import typer
 
-from archcmp.app import ActiveExclEmbeddingOption, FormatOption, SpecsOption, app, registry
+from archcmp.app import (
+    ActiveExclEmbeddingOption, AttentionOption, DtypeOption, FormatOption, SpecsOption, app, registry,
+)
 
 
 class Layout(str, Enum):
@@ -17,9 +19,6 @@ class Layout(str, Enum):
 
 
 ContextOption = Annotated[str, typer.Option("--ctx", help="Context for the cost rows: 4096, 32k, 128k, 1M.")]
-DtypeOption = Annotated[str, typer.Option("--dtype", help="KV-cache dtype: bf16, fp16, fp32, fp8, int8, int4.")]
-AttentionOption = Annotated[str, typer.Option(
-    "--attention", help="FLOPs: causal (each query sees its mask's keys) or full (every key, unmasked).")]
 
 
 @app.command()
@@ -38,12 +37,11 @@ def compare(
 ) -> None:
     """Two or more architectures side by side: size, attention, FFN, norms, cost."""
     from archcmp.analysis.compare import compare as run_compare
+    from archcmp.analysis.params import count_params
     from archcmp.errors import ArchcmpError
     from archcmp.render import compare_view
     from archcmp.render.tabular import console, emit
     from archcmp.units import parse_context
-
-    from archcmp.analysis.params import count_params
 
     reg = registry(specs)
     chosen = [reg.resolve(name) for name in models or []]

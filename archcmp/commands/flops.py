@@ -6,14 +6,11 @@ from typing import Annotated
 
 import typer
 
-from archcmp.app import FormatOption, ModelsArgument, SpecsOption, app, resolve_all
+from archcmp.app import AttentionOption, FormatOption, ModelsArgument, SpecsOption, app, resolve_all
 
 CtxOption = Annotated[str, typer.Option("--ctx", help="Context: prefill length and decode position (4096, 32k, 128k, 1M).")]
 TrainTokensOption = Annotated[
     str | None, typer.Option("--train-tokens", help="Also count training on this many tokens (15T, 2.5e12).")
-]
-AttentionOption = Annotated[
-    str, typer.Option("--attention", help="causal (each query sees its mask's keys) or full (every key, unmasked).")
 ]
 MlaDecodeOption = Annotated[
     str, typer.Option("--mla-decode", help="MLA decode: absorbed (latent cache, as servers run it) or expanded.")

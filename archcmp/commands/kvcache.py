@@ -6,14 +6,13 @@ from typing import Annotated
 
 import typer
 
-from archcmp.app import FormatOption, ModelsArgument, SpecsOption, app, resolve_all
+from archcmp.app import DtypeOption, FormatOption, ModelsArgument, SpecsOption, app, resolve_all
 
 DEFAULT_CONTEXT = "128k"  # one context for every model, so rows compare; 128k is today's common long context
 
 CtxOption = Annotated[str, typer.Option("--ctx", help=(
     "Context length(s): 4096, 32k, 128k, 1M (k = 1024); a list 4k,32k,128k or a doubling range 4k..128k."))]
 BatchOption = Annotated[str, typer.Option("--batch", help="Sequences cached at once.")]
-DtypeOption = Annotated[str, typer.Option("--dtype", help="Cache dtype: bf16, fp16, fp32, fp8, int8, int4.")]
 BudgetOption = Annotated[str | None, typer.Option("--budget", help=(
     "KV-cache memory such as 80GiB: shows the largest context (at --batch) and batch (at --ctx) that fit."))]
 

@@ -5,10 +5,7 @@ from __future__ import annotations
 from archcmp.analysis.facts import Fact
 from archcmp.render.cells import value_text
 from archcmp.render.tabular import Table
-
-def fact_cell(fact: Fact, raw: bool = False) -> str:
-    return value_text(fact.value, fact.unit, raw)
-
+from archcmp.units import format_params
 
 def card_table(model: str, facts: list[Fact], raw: bool = False) -> Table:
     table = Table(model, ["", "value"], align=["left", "left"])
@@ -19,7 +16,7 @@ def card_table(model: str, facts: list[Fact], raw: bool = False) -> Table:
         if fact.group != group:
             group = fact.group
             table.groups[len(table.rows)] = group
-        table.add(fact.name, fact_cell(fact, raw))
+        table.add(fact.name, value_text(fact.value, fact.unit, raw))
     return table
 
 
@@ -27,12 +24,6 @@ def list_table(rows: list[dict], raw: bool = False, active_excl_embedding: bool 
     active = "active (excl. embeddings)" if active_excl_embedding else "active"
     table = Table("Models", ["id", "family", "total", active, "attention", "release"])
     for row in rows:
-        total, active = (str(row[k]) if raw else _short(row[k]) for k in ("total_params", "active_params"))
+        total, active = (str(row[k]) if raw else format_params(row[k]) for k in ("total_params", "active_params"))
         table.add(row["id"], row["family"], total, active, row["attention"], row["release_date"] or "")
     return table
-
-
-def _short(n: int) -> str:
-    from archcmp.units import format_params
-
-    return format_params(n)

@@ -7,15 +7,11 @@ from archcmp.render.cells import value_text
 from archcmp.render.tabular import Table
 
 
-def count_cell(n: int, raw: bool) -> str:
-    return value_text(n, "params", raw)
-
-
 def params_table(results: list[ParamsResult], raw: bool = False) -> Table:
     table = Table("Parameters", ["", *(r.model for r in results)])
     table.caption = ("active: routed experts as experts_per_token of num_experts, all else in full; "
                      "a tied output head is counted once, in embedding")
-    cell = lambda n: count_cell(n, raw)  # noqa: E731
+    cell = lambda n: value_text(n, "params", raw)  # noqa: E731
     table.add("total_params", *(cell(r.total_params) for r in results))
     table.add("active_params", *(cell(r.active_params) for r in results))
     table.add("active_params_excl_embedding", *(cell(r.active_params_excl_embedding) for r in results))
