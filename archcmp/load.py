@@ -8,9 +8,9 @@ from pathlib import Path
 
 from pydantic import BaseModel, ValidationError
 
-from archcmp import checks, schema
+from archcmp import checks, inputs, schema
 from archcmp.errors import Problem, SpecError
-from archcmp.yamlload import Located, dotted, load_yaml, read_text
+from archcmp.yamlload import Located, dotted, load_yaml
 
 
 def load_spec_file(path: Path) -> schema.ModelSpec:
@@ -19,14 +19,7 @@ def load_spec_file(path: Path) -> schema.ModelSpec:
 
 def load_located(path: Path) -> tuple[schema.ModelSpec, Located]:
     """The spec and the positions of its fields (for later checks)."""
-    name = str(path)
-    try:
-        raw = path.read_bytes()
-    except IsADirectoryError:
-        raise SpecError([Problem(name, None, None, None, "is a directory, not a spec file")]) from None
-    except OSError as exc:
-        raise SpecError([Problem(name, None, None, None, f"cannot read: {exc.strerror}")]) from None
-    return parse_located(read_text(raw, name), name)
+    return parse_located(inputs.read_text(path), str(path))
 
 
 def parse_spec(text: str, filename: str) -> schema.ModelSpec:
