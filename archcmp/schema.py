@@ -17,10 +17,17 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-NonNegInt = Annotated[int, Field(ge=0, strict=True)]
-Size = Annotated[int, Field(gt=0, strict=True)]
-FiniteFloat = Annotated[float, Field(gt=0, allow_inf_nan=False)]
-Figure = Annotated[str, Field(pattern=r"^\d+(\.\d+)?\s*[KMBT]$")]
+# Upper bounds no real model approaches (contexts of 10M tokens, vocabularies
+# of 262k, 126 layers), so that a typo such as 10**40 fails at once instead
+# of running every per-layer loop for ever. MAX_SIZE is also --ctx's bound.
+MAX_SIZE = 2**30
+MAX_LAYERS = 10_000
+NonNegInt = Annotated[int, Field(ge=0, le=MAX_SIZE, strict=True)]
+Size = Annotated[int, Field(gt=0, le=MAX_SIZE, strict=True)]
+LayerCount = Annotated[int, Field(gt=0, le=MAX_LAYERS, strict=True)]
+# strict: a float field takes a number (an int too), never true or "1.5".
+FiniteFloat = Annotated[float, Field(gt=0, allow_inf_nan=False, strict=True)]
+Figure = Annotated[str, Field(pattern=r"^[0-9]{1,9}(\.[0-9]{1,9})?\s*[KMBT]$")]
 
 AttentionKind = Literal["mha", "gqa", "mqa", "mla"]
 LayerAttention = Literal["full", "sliding", "chunked"]
@@ -116,7 +123,7 @@ class Positions(Strict):
     rope_theta: FiniteFloat | None = None
     rope_local_theta: FiniteFloat | None = None
     rope_scaling: RopeScaling | None = None
-    partial_rotary_factor: Annotated[float, Field(gt=0, le=1)] = 1.0
+    partial_rotary_factor: Annotated[float, Field(gt=0, le=1, strict=True)] = 1.0
     nope_pattern: LayerPattern | None = None
 
 
@@ -260,7 +267,7 @@ class ModelSpec(Strict):
 
     vocab_size: Size
     hidden_size: Size
-    num_layers: Size
+    num_layers: LayerCount
     max_context: Size | None = None
     # Output logits pass through cap·tanh(logit/cap) (Gemma 2 and 3n: 30).
     final_logit_softcapping: FiniteFloat | None = None
