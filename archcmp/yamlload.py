@@ -186,7 +186,7 @@ class _Builder:
             raise _error(self.filename, _mark(node), f"YAML tag {_short_tag(node.tag)} is not allowed in a spec")
         try:
             return self.constructor.construct_object(node, deep=True)
-        except Exception as exc:  # PyYAML's constructors assume text that matches the tag; a tag can lie
+        except Exception as exc:  # noqa: BLE001 - PyYAML's constructors trust the tag, which can lie
             raise _error(self.filename, _mark(node), _scalar_problem(node, exc)) from None
 
 
