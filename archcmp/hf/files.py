@@ -30,6 +30,7 @@ def write_atomic_bytes(path: Path, data: bytes, force: bool = False) -> None:
     except OSError as exc:
         raise ArchcmpError(f"{path}: cannot write: {exc.strerror}") from None
     try:
+        os.fchmod(fd, 0o666 & ~_umask())  # mkstemp's 0600 would hide a report from a web server or a colleague
         with os.fdopen(fd, "wb") as out:
             out.write(data)
             out.flush()
@@ -38,6 +39,12 @@ def write_atomic_bytes(path: Path, data: bytes, force: bool = False) -> None:
     finally:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def _move(tmp: Path, path: Path, force: bool) -> None:
