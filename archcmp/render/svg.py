@@ -94,9 +94,12 @@ class Canvas:
         self.polygon([(x - 4, y_to + 6), (x + 4, y_to + 6), (x, y_to)], stroke)
 
     def text(self, x: float, y: float, text: str, size: float = 12, anchor: str = "start",
-             bold: bool = False, fill: str = INK, cls: str | None = None) -> Box:
-        """``text`` with its baseline at ``y``; returns the box it reserves."""
+             bold: bool = False, fill: str = INK, cls: str | None = None, backdrop: str | None = None) -> Box:
+        """``text`` with its baseline at ``y``; returns the box it reserves.
+        ``backdrop``: a fill behind the text, to lift it off lines it crosses."""
         box = text_box(x, y, text, size, anchor, bold)
+        if backdrop:
+            self.rect(box.x - 2, box.y, box.w + 4, box.h, backdrop, rx=2)
         self._texts.append((box, text))
         attrs = f' text-anchor="{anchor}"' if anchor != "start" else ""
         attrs += ' font-weight="bold"' if bold else ""
