@@ -149,3 +149,54 @@ def write_picture(svg: str, output: str, fmt: Picture | None, force: bool) -> No
     from archcmp.hf.files import write_atomic_bytes
 
     write_atomic_bytes(Path(output), data, force)
+
+
+@app.command()
+def report(
+    models: ModelsArgument,
+    output: RequiredOutputOption,
+    ctx: Annotated[str, typer.Option("--ctx", help="Context of the compare, FLOP and KV tables.")] = "32k",
+    kv_ctx: Annotated[str, typer.Option("--kv-ctx", help="More contexts for the KV table: 4k,32k,128k.")] = "4k,128k",
+    plot_ctx: RangeOption = "1k..1M",
+    dtype: DtypeOption = "bf16",
+    attention: AttentionOption = "causal",
+    force: ForceOption = False,
+    specs: SpecsOption = None,
+) -> None:
+    """One self-contained HTML file: drawings, compare table, diffs in words, plots, KV/FLOP tables, sources."""
+    from archcmp.analysis.compare import compare as run_compare
+    from archcmp.analysis.compare import diff as run_diff
+    from archcmp.analysis.flops import count_flops
+    from archcmp.analysis.kvcache import dtype_bits, kv_cache
+    from archcmp.analysis.params import count_params
+    from archcmp.render import plots
+    from archcmp.render.report import ReportData, report_html
+    from archcmp.render.tower import draw_towers
+    from archcmp.units import parse_context, parse_contexts
+
+    dtype_bits(dtype)
+    chosen = resolve_all(specs, models)
+    context, ranges = parse_context(ctx), parse_contexts(plot_ctx)
+    table_contexts = sorted({context, *parse_contexts(kv_ctx)})
+    comparison = run_compare(chosen, context, dtype, attention)
+    pairs = [run_compare([chosen[0], other], context, dtype, attention) for other in chosen[1:]]
+    params = [count_params(spec) for spec in chosen]
+    data = ReportData(
+        specs=chosen,
+        comparison=comparison,
+        diffs=[run_diff(pair) for pair in pairs],
+        kv=[kv_cache(spec, c, 1, dtype) for spec in chosen for c in table_contexts],
+        flops=[count_flops(spec, context, attention) for spec in chosen],
+        params=params,
+        towers_svg=draw_towers(chosen, [(p, kv_cache(s, 1, 1, dtype)) for s, p in zip(chosen, params)]),
+        kv_svg=plots.kvcache_plot(plot_data(PlotKind.kvcache, chosen, ranges, dtype, 1, attention)),
+        flops_svg=plots.flops_plot(plot_data(PlotKind.flops, chosen, ranges, dtype, 1, attention)),
+        params_svg=plots.params_plot(params),
+    )
+    html = report_html(data)
+    if output == "-":
+        sys.stdout.write(html)
+        return
+    from archcmp.hf.files import write_atomic
+
+    write_atomic(Path(output), html, force)
