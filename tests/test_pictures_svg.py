@@ -163,7 +163,7 @@ def test_kvcache_plot_shows_each_model_its_mha_equivalent_and_the_cli_numbers(ru
     root = ET.fromstring(out.read_text())
     series = [g.attrib["data-name"] for g in root.iter(f"{SVG}g") if g.attrib.get("class") == "series"]
     assert sorted(series) == sorted([f"{m} kv" for m in models] + [f"{m} mha" for m in models])
-    status, cli, _ = run("kvcache", *models, "--ctx", "128k", "--format", "json")
+    _, cli, _ = run("kvcache", *models, "--ctx", "128k", "--format", "json")
     words = texts(out.read_text())
     for row in json.loads(cli):
         assert f"{format_bytes(row['kv_bytes'])} at 128k" in words

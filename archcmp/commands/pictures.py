@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import sys
 from enum import Enum
+from itertools import pairwise
 from pathlib import Path
 from typing import Annotated
 
@@ -113,16 +114,17 @@ def plot_data(what: PlotKind, chosen, contexts: list[int], dtype: str, batch: in
     dtype_bits(dtype)
     series = []
     for spec in chosen:
-        windows = {layer.window for layer in kv_cache(spec, contexts[-1], 1, dtype).layers if layer.window}
-        series.append([kv_cache(spec, context, batch, dtype) for context in kv_contexts(contexts, windows)])
+        bends = {layer.window for layer in kv_cache(spec, contexts[-1], 1, dtype).layers if layer.window}
+        bends |= {spec.max_context} if spec.max_context else set()  # a point of its own, for the plot's ring
+        series.append([kv_cache(spec, context, batch, dtype) for context in kv_contexts(contexts, bends)])
     return series
 
 
 def kv_contexts(contexts: list[int], windows: set[int]) -> list[int]:
-    """The chosen contexts, points between them, and every window inside the
+    """The chosen contexts, points between them, and ``windows`` inside the
     range (where a sliding layer stops growing and the curve bends)."""
     points = set(contexts) | {w for w in windows if contexts[0] < w < contexts[-1]}
-    for low, high in zip(contexts, contexts[1:]):
+    for low, high in pairwise(contexts):
         steps = math.ceil(KV_POINTS_PER_DOUBLING * math.log2(high / low))
         points |= {round(low * (high / low) ** (k / steps)) for k in range(1, steps)}
     return sorted(points)

@@ -30,9 +30,9 @@ LABEL_SIZE = 11
 def render_bars(results: list[ParamsResult]) -> str:
     canvas = Canvas(WIDTH)
     y = chart.header(canvas, 20, "Parameters by component", [
-        "Total beside active per token: routed experts as experts_per_token of num_experts, everything else "
-        "in full;", "a tied output head counts once, in embedding. One scale for every bar; exact counts at the "
-        "right."])
+        ("Total beside active per token: routed experts as experts_per_token of num_experts, everything else "
+         "in full;"),
+        "a tied output head counts once, in embedding. One scale for every bar; exact counts at the right."])
     y = _legend(canvas, 20, y + 4)
     rows = [(r, "total", r.components, r.total_params) for r in results]
     values = [value_text(n, "params") for r in results for n in (r.total_params, r.active_params)]

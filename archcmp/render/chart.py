@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import pairwise
 
 from archcmp.render.fontbound import text_width
 from archcmp.render.svg import MUTED, Canvas
@@ -88,7 +89,7 @@ def context_ticks(low: int, high: int, start: float, end: float) -> list[tuple[i
     for step in range(1, len(exponents) + 1):
         picked = exponents[::step]
         labels = [(2**e, format_context(2**e)) for e in picked]
-        room = [axis(b[0]) - axis(a[0]) for a, b in zip(labels, labels[1:])]
+        room = [axis(b[0]) - axis(a[0]) for a, b in pairwise(labels)]
         widest = max(text_width(text, TICK_SIZE) for _, text in labels)
         if all(gap > widest + 8 for gap in room):
             return labels

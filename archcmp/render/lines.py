@@ -23,6 +23,7 @@ class Line:
     dash: str | None = None
     markers: bool = False
     name: str = ""  # for the svg's readers (class / data attributes)
+    rings: tuple[tuple[float, float], ...] = ()  # points to circle (a model's max context)  # for the svg's readers (class / data attributes)
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,9 @@ def _draw_line(canvas: Canvas, line: Line, x_axis: chart.LogAxis, y_axis: chart.
     if line.markers:
         for x, y in points:
             canvas.rect(x - 2.5, y - 2.5, 5, 5, fill=line.colour)
+    for x, y in line.rings:
+        canvas.rect(x_axis(x) - 6, y_axis(y) - 6, 12, 12, "#ffffff", line.colour, rx=6, stroke_width=2.5,
+                    cls="ring")
     canvas.close()
 
 

@@ -22,9 +22,10 @@ def kvcache_plot(series: list[list[KVCacheResult]]) -> str:
     first = series[0][0]
     plot = LineChart(
         title="KV cache against context",
-        subtitle=[f"{first.dtype}, batch {first.batch}, vLLM's allocation: a sliding or chunked layer holds at "
-                  "most its window, a KV-shared layer nothing.",
-                  "Dashed: the MHA equivalent (every layer caching all heads' K and V for the whole context). "
+        subtitle=[(f"{first.dtype}, batch {first.batch}, vLLM's allocation: a sliding or chunked layer holds at "
+                   "most its window, a KV-shared layer nothing."),
+                  ("Dashed: the MHA equivalent (every layer caching all heads' K and V for the whole context). "
+                   "A ring: the model's max context."),
                   "Log–log; 1 KiB = 1024 B."],
         y_title=f"KV cache per batch ({first.dtype})",
         x_title="context (tokens; k = 1024)",
@@ -35,13 +36,16 @@ def kvcache_plot(series: list[list[KVCacheResult]]) -> str:
         colour, last = chart.colour(i), results[-1]
         plot.lines.append(Line([(r.context, r.mha_equivalent_bytes) for r in results], colour, DASH,
                                name=f"{last.model} mha"))
-        plot.lines.append(Line([(r.context, r.kv_bytes) for r in results], colour, name=f"{last.model} kv"))
+        rings = tuple((r.context, r.kv_bytes) for r in results if r.context == r.model_max_context)
+        plot.lines.append(Line([(r.context, r.kv_bytes) for r in results], colour, name=f"{last.model} kv",
+                               rings=rings))
         at = format_context(last.context)
         plot.legend.append([
             LegendCell(last.model, colour, bold=True),
             LegendCell(f"{format_bytes(last.kv_bytes)} at {at}"),
             LegendCell(f"MHA equivalent {format_bytes(last.mha_equivalent_bytes)}", colour, DASH),
             LegendCell(f"{last.mha_equivalent_ratio:.1f}× the KV cache"),
+            LegendCell(f"max context {format_context(last.model_max_context)}" if last.model_max_context else ""),
         ])
     return render_line_chart(plot)
 
@@ -52,10 +56,10 @@ def flops_plot(series: list[list[FlopsResult]]) -> str:
     first = series[0][0]
     plot = LineChart(
         title="FLOPs per token against context",
-        subtitle=[f"Solid: prefill of the whole context divided by its length; dashed: one decode step after "
-                  f"it. {first.attention.capitalize()} attention.",
-                  "A multiply-add is 2 FLOPs; weights and attention scores/values counted, norms and "
-                  "activations not. Points at powers of two."],
+        subtitle=[(f"Solid: prefill of the whole context divided by its length; dashed: one decode step after "
+                   f"it. {first.attention.capitalize()} attention."),
+                  ("A multiply-add is 2 FLOPs; weights and attention scores/values counted, norms and "
+                   "activations not. Points at powers of two.")],
         y_title="FLOPs per token",
         x_title="context (tokens; k = 1024)",
         y_kind="flops",

@@ -51,10 +51,10 @@ def report_html(data: ReportData) -> str:
     title = " vs ".join(models) if len(models) > 1 else models[0]
     body = [
         f"<header><h1>{escape(title)}</h1>",
-        f'<p class="lead">Architectures compared with exact counts by archcmp {escape(__version__)}. '
-        f"Cost rows at {escape(format_context(data.comparison.context))} tokens, KV cache in "
-        f"{escape(data.comparison.dtype)}. Parameters as 671.0B (exact count in brackets); bytes in binary "
-        "units (1 KiB = 1024 B); a multiply-add is 2 FLOPs; k = 1024 tokens.</p></header>",
+        (f'<p class="lead">Architectures compared with exact counts by archcmp {escape(__version__)}. '
+         f"Cost rows at {escape(format_context(data.comparison.context))} tokens, KV cache in "
+         f"{escape(data.comparison.dtype)}. Parameters as 671.0B (exact count in brackets); bytes in binary "
+         "units (1 KiB = 1024 B); a multiply-add is 2 FLOPs; k = 1024 tokens.</p></header>"),
         _nav(),
         _section("architectures", _figure(data.towers_svg, "towers", "Each model as a tower of blocks, folded "
                  "from its per-layer plan. Marked labels are not shared by every model.")),
@@ -68,9 +68,9 @@ def report_html(data: ReportData) -> str:
         _section("params", _figure(data.params_svg, "plot", "") +
                  f'<div class="scroll">{to_html(params_table(data.params), "params-table")}</div>'),
         _section("sources", _sources(data.specs)),
-        "<footer><p>Made offline from the specs above: counts follow what a framework instantiates; "
-        "the KV cache is vLLM's allocation (a sliding layer holds its window, a KV-shared layer nothing); "
-        "see the archcmp README for every convention.</p></footer>",
+        ("<footer><p>Made offline from the specs above: counts follow what a framework instantiates; "
+         "the KV cache is vLLM's allocation (a sliding layer holds its window, a KV-shared layer nothing); "
+         "see the archcmp README for every convention.</p></footer>"),
     ]
     return "\n".join([
         "<!DOCTYPE html>",

@@ -9,6 +9,7 @@ libraries' decimal tick labels cannot.
 from __future__ import annotations
 
 import math
+from itertools import pairwise
 
 from rich.text import Text
 
@@ -81,7 +82,7 @@ def _lines(title: str, lines, kind: str, width: int, notes: list[str], models: i
 def _segments(dots: list[tuple[int, int]]):
     """Every dot on the straight segments between consecutive points."""
     yield dots[0]
-    for (x0, y0), (x1, y1) in zip(dots, dots[1:]):
+    for (x0, y0), (x1, y1) in pairwise(dots):
         steps = max(abs(x1 - x0), abs(y1 - y0), 1)
         for k in range(1, steps + 1):
             yield round(x0 + (x1 - x0) * k / steps), round(y0 + (y1 - y0) * k / steps)

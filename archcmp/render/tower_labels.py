@@ -147,7 +147,8 @@ def _ffn(spec: ModelSpec, layer: LayerPlan) -> Part:
                                                    else "")))
     if moe.router_scoring:
         lines.append(Label("moe.router", f"{moe.router_scoring} router"))
-    return Part("moe", Label("ffn.title", f"Mixture of experts ({act})"), (*lines, *bias))
+    return Part("moe", Label("ffn.title", f"Mixture of experts ({act})"), (*lines, *bias),
+                experts=(moe.num_experts, moe.experts_per_token, moe.num_shared_experts))
 
 
 def _extras(spec: ModelSpec) -> tuple[Label, ...]:

@@ -31,6 +31,7 @@ class Part:
     role: str
     title: Label
     lines: tuple[Label, ...] = ()
+    experts: tuple[int, int, int] | None = None  # routed, per token, shared: drawn as a strip of squares
 
     @property
     def labels(self) -> tuple[Label, ...]:

@@ -30,6 +30,7 @@ COLOURS = {  # fill, stroke
     "head": ("#f7d9d9", "#c06060"),
 }
 MARK = "#fff0a8"
+EXPERT_ROW, SQUARE_STEP, MAX_SQUARES = 14, 12, 16
 
 
 class TowerLayout:
@@ -47,7 +48,8 @@ class TowerLayout:
     # heights ------------------------------------------------------------
     @staticmethod
     def part_h(part: Part) -> float:
-        return NORM_H if not part.lines else PAD_TOP + 17 + PITCH * len(part.lines) + 6
+        strip = EXPERT_ROW if part.experts else 0
+        return NORM_H if not part.lines else PAD_TOP + 17 + PITCH * len(part.lines) + 6 + strip
 
     def sublayer_h(self, sub: Sublayer) -> float:
         return (sum(self.part_h(p) for p in sub.parts) + GAP * (len(sub.parts) - 1)
@@ -97,9 +99,34 @@ class TowerLayout:
             self._label(part.title, y + PAD_TOP + 12, TITLE, True)
             for i, label in enumerate(part.lines):
                 self._label(label, y + PAD_TOP + 12 + PITCH * (i + 1), LINE, False)
+        if part.experts:
+            self._experts(*part.experts, y + h - EXPERT_ROW - 3)
         self.canvas.close()
         self.canvas.arrow_up(self.cx, y + h + GAP - 1, y + h)
         return y + h
+
+    def _experts(self, routed: int, active: int, shared: int, y: float) -> None:
+        """The write-ups' strip of experts: shared ones first (always used),
+        then routed ones, the first ``active`` dark; past ``MAX_SQUARES`` the
+        row is cut with three dots (the labels above give the numbers)."""
+        shown = min(routed, MAX_SQUARES)
+        cut = routed > MAX_SQUARES
+        count = min(shared, 4) + shown + (2 if cut else 0) + (1 if shared else 0)
+        x = self.cx - (count * SQUARE_STEP - 3) / 2
+        stroke = COLOURS["moe"][1]
+        for _ in range(min(shared, 4)):
+            self.canvas.rect(x, y, 9, 9, "#8a6d1a", rx=1.5, cls="expert shared")
+            x += SQUARE_STEP
+        x += SQUARE_STEP if shared else 0
+        for i in range(shown):
+            if cut and i == shown - 1:
+                for dot in range(3):
+                    self.canvas.rect(x + 2 + dot * 6, y + 4, 2.5, 2.5, stroke)
+                x += 2 * SQUARE_STEP
+            used = i < active if not (cut and i == shown - 1) else active >= routed
+            self.canvas.rect(x, y, 9, 9, "#c29a2a" if used else "#ffffff", stroke, rx=1.5,
+                             cls="expert active" if used else "expert")
+            x += SQUARE_STEP
 
     def _label(self, label: Label, baseline: float, size: float, bold: bool) -> None:
         if self.marked(label):
