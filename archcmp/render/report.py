@@ -107,7 +107,7 @@ def _diff(result: Diff) -> str:
     for words, changes in parts:
         if not changes:
             continue
-        items = "".join(f"<li>{escape(compare_view.change_text(c))}</li>" for c in changes)
+        items = "".join(f"<li>{escape(compare_view.change_text(c, result))}</li>" for c in changes)
         head += (f"<p>{escape(words)}</p>" if words else "") + f'<ul class="diff">{items}</ul>'
     return head
 

@@ -1,15 +1,22 @@
 """Words and numbers of a tower drawing, from a spec and its per-layer plan.
 
-Every box says what its layer really has: the mixer's kind, heads, span and
-positions; the FFN's width or its experts; the norms where they really sit.
-Numbers are written in full (``18,432``), as the spec states them.
+Every box says what its layer's blocks really hold (:mod:`archcmp.kinds`):
+the mixer's kind, heads, span and positions; the FFN's width or its
+experts; the norms where they sit; the extras. A kind this module does not
+know is an error, not a blank box. Numbers are written in full (``18,432``).
+The spec supplies only what a kind does not carry: names, the vocabulary
+and head, RoPE scaling, the router's scoring and how many shared experts.
 """
 
 from __future__ import annotations
 
 from archcmp.analysis.kvcache import KVCacheResult
 from archcmp.analysis.params import ParamsResult
-from archcmp.plan import LayerPlan, expand
+from archcmp.kinds.extras import AltUp, Laurel, PerLayerInput
+from archcmp.kinds.ffn import DenseFFN, MoEFFN
+from archcmp.kinds.latent import LatentMixer
+from archcmp.kinds.softmax import SoftmaxMixer
+from archcmp.plan import Block, expand
 from archcmp.render.cells import value_text
 from archcmp.render.tower_model import BlockDrawing, Label, Part, Sublayer, Tower, fold
 from archcmp.schema import ModelSpec
@@ -22,8 +29,8 @@ NORM_NAMES = {"rmsnorm": "RMSNorm", "layernorm": "LayerNorm"}
 
 def tower(spec: ModelSpec, params: ParamsResult, kv: KVCacheResult) -> Tower:
     plan = expand(spec)
-    local = any(layer.attention != "full" for layer in plan)
-    blocks = [_block(spec, layer, local) for layer in plan]
+    local = any(block.mixer.span.kind != "full" for block in plan)
+    blocks = [_block(spec, block, local) for block in plan]
     return Tower(spec.id, spec.name, _below(spec), fold(blocks), _above(spec), _caption(spec, params, kv))
 
 
@@ -49,7 +56,7 @@ def _below(spec: ModelSpec) -> tuple[Part, ...]:
 def _above(spec: ModelSpec) -> tuple[Part, ...]:
     parts = []
     if spec.norm.final:
-        parts.append(_norm(spec, "Final "))
+        parts.append(_norm(spec.norm.kind, "Final "))
     lines = [Label("head.shape", f"{_n(spec.hidden_size)} → {_n(spec.vocab_size)} logits")]
     if spec.embeddings.tied_output:
         lines.append(Label("head.tied", "tied to the token embedding"))
@@ -61,105 +68,120 @@ def _above(spec: ModelSpec) -> tuple[Part, ...]:
     return tuple(parts)
 
 
-def _norm(spec: ModelSpec, prefix: str = "") -> Part:
-    return Part("norm", Label("norm.kind", prefix + NORM_NAMES[spec.norm.kind]))
+def _norm(kind: str, prefix: str = "") -> Part:
+    return Part("norm", Label("norm.kind", prefix + NORM_NAMES[kind]))
 
 
-def _block(spec: ModelSpec, layer: LayerPlan, local: bool) -> BlockDrawing:
-    mixer, ffn = _mixer(spec, layer, local), _ffn(spec, layer)
-    placement = spec.norm.placement
+def _block(spec: ModelSpec, block: Block, local: bool) -> BlockDrawing:
+    mixer, ffn = _mixer(spec, block, local), _ffn(spec, block.ffn)
+    placement, norm = block.norms.placement, _norm(block.norms.norm.kind)
     pre, post = placement in ("pre", "sandwich"), placement in ("post", "sandwich")
 
     def sublayer(part: Part) -> Sublayer:
-        return Sublayer(tuple([_norm(spec)] * pre + [part] + [_norm(spec)] * post))
+        return Sublayer(tuple([norm] * pre + [part] + [norm] * post))
 
     sublayers = [sublayer(mixer), sublayer(ffn)]
-    extras = _extras(spec)
+    extras = tuple(_extra(extra) for extra in block.extras)
     if extras:
         sublayers.append(Sublayer((Part("extra", Label("extra.title", "Per-block extras"), extras),),
                                   residual=False))
     return BlockDrawing(tuple(sublayers))
 
 
-def _mixer(spec: ModelSpec, layer: LayerPlan, local: bool) -> Part:
-    att = spec.attention
-    span = {"sliding": f"sliding window {_n(layer.window or 0)}",
-            "chunked": f"chunked, {_n(layer.window or 0)}-token chunks",
-            "full": "global (full context)" if local else "full context"}[layer.attention]
-    lines = [Label("mixer.span", span)]
-    if att.kind == "mla":
-        lines += [Label("mixer.heads", f"{att.num_heads} heads"),
-                  Label("mixer.ranks", f"q rank {_n(att.q_lora_rank or 0)} · KV rank {_n(att.kv_lora_rank)}"),
-                  Label("mixer.dims", f"q/k {att.qk_nope_head_dim} + {att.qk_rope_head_dim} RoPE · "
-                                      f"v {att.v_head_dim}")]
-    else:
-        lines += [Label("mixer.heads", f"{att.num_heads} heads · {att.num_kv_heads} KV heads"),
-                  Label("mixer.head_dim", f"head dim {att.head_dim}")]
-    lines.append(Label("mixer.positions", _positions(spec, layer)))
-    lines += [Label(f"mixer.{key}", text) for key, text in _mixer_options(spec) if text]
-    if not layer.owns_kv:
-        lines.append(Label("mixer.kv_source", f"reads the KV cache of layer {layer.kv_source}"))
-    role = "mixer" if layer.attention == "full" else "local"
-    return Part(role, Label("mixer.title", MIXER_TITLES[att.kind]), tuple(lines))
+def _mixer(spec: ModelSpec, block: Block, local: bool) -> Part:
+    mixer = block.mixer
+    span = mixer.span
+    words = {"sliding": f"sliding window {_n(span.window or 0)}",
+             "chunked": f"chunked, {_n(span.window or 0)}-token chunks",
+             "full": "global (full context)" if local else "full context"}[span.kind]
+    lines = [Label("mixer.span", words)]
+    match mixer:
+        case LatentMixer():
+            q_rank = f"q rank {_n(mixer.q_lora_rank)} · " if mixer.q_lora_rank else "no q compression · "
+            lines += [Label("mixer.heads", f"{mixer.num_heads} heads"),
+                      Label("mixer.ranks", f"{q_rank}KV rank {_n(mixer.kv_lora_rank)}"),
+                      Label("mixer.dims", f"q/k {mixer.qk_nope_head_dim} + {mixer.qk_rope_head_dim} RoPE · "
+                                          f"v {mixer.v_head_dim}")]
+            title = MIXER_TITLES["mla"]
+        case SoftmaxMixer():
+            lines += [Label("mixer.heads", f"{mixer.num_heads} heads · {mixer.num_kv_heads} KV heads"),
+                      Label("mixer.head_dim", f"head dim {mixer.head_dim}")]
+            title = MIXER_TITLES[mixer.kind]
+        case _:
+            raise TypeError(f"no drawing for token mixer {type(mixer).__name__}")
+    lines.append(Label("mixer.positions", _positions(spec, mixer)))
+    lines += [Label(f"mixer.{key}", text) for key, text in _mixer_options(spec, mixer) if text]
+    if not mixer.owns_cache:
+        lines.append(Label("mixer.kv_source", f"reads the KV cache of layer {block.kv_source}"))
+    return Part("mixer" if span.kind == "full" else "local", Label("mixer.title", title), tuple(lines))
 
 
-def _positions(spec: ModelSpec, layer: LayerPlan) -> str:
-    if spec.positions.kind == "learned":
+def _positions(spec: ModelSpec, mixer: SoftmaxMixer | LatentMixer) -> str:
+    if mixer.position == "learned":
         return "learned absolute positions"
-    if not layer.rope:
+    if mixer.position == "nope":
         return "NoPE (no position encoding)"
-    theta = f"RoPE θ {layer.rope_theta:,.0f}" if layer.rope_theta else "RoPE"
-    scaling = spec.positions.rope_scaling
-    if scaling and not (layer.attention != "full" and spec.positions.rope_local_theta is not None):
+    theta = f"RoPE θ {mixer.rope_theta:,.0f}" if mixer.rope_theta else "RoPE"
+    scaling = spec.positions.rope_scaling  # on every RoPE layer, or only the global ones with a local base
+    if scaling and not (mixer.span.kind != "full" and spec.positions.rope_local_theta is not None):
         theta += f" · {scaling.type} ×{scaling.factor:g}"
     return theta
 
 
-def _mixer_options(spec: ModelSpec) -> list[tuple[str, str | None]]:
-    att = spec.attention
-    norm = {"per_head": "QK-norm per head", "full": "QK-norm over all heads", "l2": "QK L2-norm"}
-    bias = "q/k/v and output bias" if att.qkv_bias and att.out_bias else (
-        "q/k/v bias" if att.qkv_bias else ("output bias" if att.out_bias else None))
-    return [("qk_norm", norm.get(att.qk_norm)), ("bias", bias), ("sinks", "attention sinks" if att.sinks else None),
-            ("softcap", f"score soft-cap {att.logit_softcapping:g}" if att.logit_softcapping else None)]
+def _mixer_options(spec: ModelSpec, mixer: SoftmaxMixer | LatentMixer) -> list[tuple[str, str | None]]:
+    norms = {"per_head": "QK-norm per head", "full": "QK-norm over all heads", "l2": "QK L2-norm"}
+    qk_norm = norms.get(getattr(mixer, "qk_norm", "none"))  # latent attention norms its ranks, not q/k
+    bias = "q/k/v and output bias" if mixer.qkv_bias and mixer.out_bias else (
+        "q/k/v bias" if mixer.qkv_bias else ("output bias" if mixer.out_bias else None))
+    cap = spec.attention.logit_softcapping
+    return [("qk_norm", qk_norm), ("bias", bias),
+            ("sinks", "attention sinks" if getattr(mixer, "sinks", False) else None),
+            ("softcap", f"score soft-cap {cap:g}" if cap else None)]
 
 
-def _activation(spec: ModelSpec) -> str:
-    act = spec.ffn.activation
-    if spec.ffn.gated:
+def _activation(gated: bool, act: str) -> str:
+    if gated:
         return {"silu": "SwiGLU", "gelu": "GeGLU", "gelu_tanh": "GeGLU (tanh)"}.get(act, f"gated {act}")
     return {"gelu": "GELU", "gelu_tanh": "GELU (tanh)", "relu": "ReLU", "relu2": "ReLU²"}.get(act, act)
 
 
-def _ffn(spec: ModelSpec, layer: LayerPlan) -> Part:
-    act = _activation(spec)
-    bias = [Label("ffn.bias", "with biases")] if spec.ffn.bias else []
-    if layer.ffn == "dense":
-        title = Label("ffn.title", f"Feed forward ({act})")
-        return Part("ffn", title, (Label("ffn.width", f"intermediate size {_n(layer.intermediate_size)}"), *bias))
-    moe = spec.moe
-    lines = [Label("moe.experts", f"{moe.num_experts} routed experts, top-{moe.experts_per_token}"),
-             Label("moe.width", f"expert size {_n(moe.expert_intermediate_size)}")]
-    if moe.num_shared_experts:
-        shared = "1 shared expert" if moe.num_shared_experts == 1 else f"{moe.num_shared_experts} shared experts"
-        width = moe.shared_width
-        lines.append(Label("moe.shared", shared + (f", size {_n(width)}" if width != moe.expert_intermediate_size
-                                                   else "")))
-    if moe.router_scoring:
-        lines.append(Label("moe.router", f"{moe.router_scoring} router"))
-    return Part("moe", Label("ffn.title", f"Mixture of experts ({act})"), (*lines, *bias),
-                experts=(moe.num_experts, moe.experts_per_token, moe.num_shared_experts))
+def _ffn(spec: ModelSpec, ffn: DenseFFN | MoEFFN) -> Part:
+    act = _activation(ffn.gated, ffn.activation)
+    match ffn:
+        case DenseFFN():
+            bias = [Label("ffn.bias", "with biases")] if ffn.bias else []
+            return Part("ffn", Label("ffn.title", f"Feed forward ({act})"),
+                        (Label("ffn.width", f"intermediate size {_n(ffn.width)}"), *bias))
+        case MoEFFN():
+            return _moe(spec, ffn, act)
+    raise TypeError(f"no drawing for feed-forward {type(ffn).__name__}")
 
 
-def _extras(spec: ModelSpec) -> tuple[Label, ...]:
-    lines = []
-    if spec.altup:
-        lines.append(Label("extra.altup", f"AltUp: {spec.altup.num_inputs} residual streams"))
-    if spec.laurel:
-        lines.append(Label("extra.laurel", f"LAuReL residual, rank {spec.laurel.rank}"))
-    if spec.embeddings.per_layer:
-        lines.append(Label("extra.ple", f"per-layer input, width {spec.embeddings.per_layer.width}"))
-    return tuple(lines)
+def _moe(spec: ModelSpec, ffn: MoEFFN, act: str) -> Part:
+    lines = [Label("moe.experts", f"{ffn.num_experts} routed experts, top-{ffn.experts_per_token}"),
+             Label("moe.width", f"expert size {_n(ffn.expert_width)}")]
+    shared = spec.moe.num_shared_experts if spec.moe else 0
+    if ffn.shared_width:
+        words = "1 shared expert" if shared == 1 else f"{shared} shared experts"
+        size = f", size {_n(ffn.shared_width)}" if ffn.shared_width != ffn.expert_width else ""
+        lines.append(Label("moe.shared", words + size + (", gated" if ffn.shared_gate else "")))
+    if spec.moe and spec.moe.router_scoring:
+        lines.append(Label("moe.router", f"{spec.moe.router_scoring} router"))
+    if ffn.expert_bias:
+        lines.append(Label("ffn.bias", "with biases"))
+    return Part("moe", Label("ffn.title", f"Mixture of experts ({act})"), tuple(lines),
+                experts=(ffn.num_experts, ffn.experts_per_token, shared if ffn.shared_width else 0))
+
+
+def _extra(extra: AltUp | Laurel | PerLayerInput) -> Label:
+    match extra:
+        case AltUp():
+            return Label("extra.altup", f"AltUp: {extra.num_inputs} residual streams")
+        case Laurel():
+            return Label("extra.laurel", f"LAuReL residual, rank {extra.rank}")
+        case PerLayerInput():
+            return Label("extra.ple", f"per-layer input, width {extra.width}")
+    raise TypeError(f"no drawing for block extra {type(extra).__name__}")
 
 
 def _caption(spec: ModelSpec, params: ParamsResult, kv: KVCacheResult) -> tuple[Label, ...]:
