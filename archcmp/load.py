@@ -67,6 +67,8 @@ def _pydantic_problems(exc: ValidationError, located: Located, filename: str) ->
             return located_problems(located, filename, broken.findings)
         loc = error["loc"]
         path = _field_path(loc[:-1]) + loc[-1:] if error["type"] == "extra_forbidden" else _field_path(loc)
+        if error["type"] in ("union_tag_invalid", "union_tag_not_found"):  # the tag field itself
+            path += (error["ctx"]["discriminator"].strip("'"),)
         if path in problems:  # one message per field, even for unions
             continue
         problems[path] = _problem(located, filename, path, _message(error, path))
@@ -87,7 +89,7 @@ def _message(error: dict, path: tuple) -> str:
     if kind == "missing":
         return "required field is missing"
     if kind == "union_tag_not_found":
-        return f"required field is missing: {error['ctx']['discriminator'].strip(chr(39))}"
+        return "required field is missing"
     if kind == "union_tag_invalid":
         return f"unknown kind {error['ctx']['tag']!r}; expected one of {error['ctx']['expected_tags']}"
     found = error.get("input")
