@@ -30,7 +30,7 @@ def render_towers(towers: list[Tower]) -> str:
     for i, item in enumerate(towers):
         x = SIDE + i * (layout.width + SPACING)
         layout.draw(canvas, item, x, bottom)
-        _caption(canvas, item, x + layout.width / 2, bottom + 30)
+        _caption(canvas, item, layout.centre(x), bottom + 30)  # under the boxes, not the badges
     canvas.height = bottom + 30 + CAPTION_PITCH * (caption_lines + 1) + 20
     return canvas.svg("Architecture: " + " vs ".join(t.model for t in towers))
 

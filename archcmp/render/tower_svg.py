@@ -45,6 +45,10 @@ class TowerLayout:
         shared = set.intersection(*({(lb.key, lb.text) for lb in t.labels()} for t in towers))
         self.marked = (lambda label: (label.key, label.text) not in shared) if len(towers) > 1 else (lambda _: False)
 
+    def centre(self, x: float) -> float:
+        """The x of the column of boxes of a tower drawn from ``x``."""
+        return x + MARGIN + LANE + INSET + self.part_w / 2
+
     # heights ------------------------------------------------------------
     @staticmethod
     def part_h(part: Part) -> float:
@@ -70,7 +74,7 @@ class TowerLayout:
 
     # drawing ------------------------------------------------------------
     def draw(self, canvas: Canvas, tower: Tower, x: float, bottom: float) -> None:
-        self.x, self.cx = x, x + MARGIN + LANE + INSET + self.part_w / 2
+        self.x, self.cx = x, self.centre(x)
         self.canvas = canvas
         y = bottom - self.tower_h(tower)
         canvas.open("tower", model=tower.model)
