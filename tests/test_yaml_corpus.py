@@ -49,7 +49,9 @@ def test_fails_located_and_fast(text, message):
     with time_limit(5), pytest.raises(SpecError) as caught:
         load_yaml(text, "corpus.yaml")
     (problem,) = caught.value.problems
-    assert message in problem.message
+    # PyYAML 6.0.4's libyaml stops flow nesting itself, at 1,000 levels, while scanning ahead.
+    assert message in problem.message or (message.startswith("nested deeper") and
+                                          problem.message == "malformed YAML: exceeded maximum nesting depth")
     assert problem.file == "corpus.yaml" and problem.line is not None
 
 
