@@ -41,10 +41,11 @@ def read_bytes(path: Path | str) -> bytes:
         raise error(name, _REASONS.get(exc.errno, f"cannot read: {exc.strerror}")) from None
     except ValueError:  # an embedded NUL byte
         raise error(name, "not a valid file name") from None
+    kind = _kind(os.fstat(fd).st_mode)
+    if kind:
+        os.close(fd)
+        raise error(name, f"is {kind}, not a regular file")
     with os.fdopen(fd, "rb") as stream:
-        kind = _kind(os.fstat(fd).st_mode)
-        if kind:
-            raise error(name, f"is {kind}, not a regular file")
         try:
             raw = stream.read(MAX_BYTES + 1)
         except OSError as exc:

@@ -94,6 +94,8 @@ def _exc_mark(exc: yaml.MarkedYAMLError) -> tuple[int, int] | None:
 
 def _yaml_problem(exc: yaml.MarkedYAMLError) -> str:
     message = str(exc.problem or exc.context or "malformed YAML")
+    if exc.context and message.startswith("but "):  # "but found another document" needs what was expected
+        message = f"{exc.context}, {message}"
     if "\t" in message or "'\\t'" in message:
         return "tab character: YAML indents with spaces only"
     return message
