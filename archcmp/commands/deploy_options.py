@@ -3,12 +3,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+if TYPE_CHECKING:  # decimal costs ~7 ms to import; commands that do not need it should not pay
+    from decimal import Decimal
 
 HardwareOption = Annotated[list[Path] | None, typer.Option(
     "--hardware", help="Extra directory of hardware files (repeatable; also ARCHCMP_HARDWARE).")]
@@ -34,13 +35,6 @@ BasisOption = Annotated[str, typer.Option(
     "--memory-basis", help="nominal: the vendor's decimal figure (default, conservative); reported: the driver's.")]
 
 
-@dataclass(frozen=True)
-class MemoryArgs:
-    basis: str
-    mem_util: Decimal
-    reserve: int
-
-
 def catalog(hardware: list[Path] | None):
     from archcmp.hardware.catalog import Catalog
 
@@ -48,6 +42,8 @@ def catalog(hardware: list[Path] | None):
 
 
 def decimal_option(text: str, name: str) -> Decimal:
+    from decimal import Decimal, InvalidOperation
+
     from archcmp.errors import ArchcmpError
 
     try:
@@ -59,8 +55,10 @@ def decimal_option(text: str, name: str) -> Decimal:
     return value
 
 
-def memory_args(basis: str, mem_util: str, reserve: str) -> MemoryArgs:
+def memory_args(basis: str, mem_util: str, reserve: str) -> tuple[str, Decimal, int]:
+    """(basis, mem_util, reserve bytes); a plain tuple, as a dataclass here
+    would cost every command its creation at start-up."""
     from archcmp.units import parse_bytes
 
     reserve_bytes = 0 if reserve.strip() in ("0", "0B") else parse_bytes(reserve, "--reserve")
-    return MemoryArgs(basis, decimal_option(mem_util, "--mem-util"), reserve_bytes)
+    return basis, decimal_option(mem_util, "--mem-util"), reserve_bytes
