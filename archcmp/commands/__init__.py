@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib
 
-COMMAND_MODULES = ("params", "catalog", "validate", "hfconfig", "kvcache", "flops", "compare", "gpus", "fit")
+COMMAND_MODULES = ("params", "catalog", "validate", "hfconfig", "kvcache", "flops", "compare", "gpus", "fit", "speed")
 
 
 def register_all() -> None:
