@@ -146,3 +146,13 @@ def test_golden_errors(run, argv, message):
     assert (status, out) == (2, "")
     assert err.strip() == message
     assert "Traceback" not in err
+
+
+def test_speed_at_full_load(run):
+    [f] = json_of(run, "fit", "llama3.1-8b", "--gpu", "h100-sxm", "--ctx", "8k")
+    [s] = json_of(run, "speed", "llama3.1-8b", "--gpu", "h100-sxm", "--ctx", "8k", "--batch", "max")
+    assert s["batch"] == f["max_batch"] == 52 and s["fits"]
+    one = json_of(run, "speed", "llama3.1-8b", "--gpu", "h100-sxm", "--ctx", "8k")[0]
+    assert s["decode_aggregate_tokens_per_s_bound"] > one["decode_aggregate_tokens_per_s_bound"]
+    status, _, err = run("speed", "llama3.1-8b", "--gpu", "rtx-4090", "--ctx", "1M", "--batch", "max")
+    assert status == 2 and err.strip() == "error: --batch max: not one sequence of 1M tokens fits llama3.1-8b on rtx-4090"

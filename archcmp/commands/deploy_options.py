@@ -27,6 +27,8 @@ ScopeOption = Annotated[str, typer.Option("--quant-scope", help=(
     "all (embeddings, head and routers too)."))]
 KvDtypeOption = Annotated[str, typer.Option("--dtype", help="KV-cache dtype: bf16, fp16, fp32, fp8, int8, int4.")]
 BatchOption = Annotated[str, typer.Option("--batch", help="Sequences held at once (per data-parallel replica).")]
+SpeedBatchOption = Annotated[str, typer.Option("--batch", help=(
+    "Sequences decoded together (per data-parallel replica), or max: the most that fit at --ctx."))]
 MemUtilOption = Annotated[str, typer.Option(
     "--mem-util", help="Fraction of each GPU's memory the engine may use (vLLM --gpu-memory-utilization).")]
 ReserveOption = Annotated[str, typer.Option(

@@ -8,8 +8,8 @@ import typer
 
 from archcmp.app import FormatOption, ModelsArgument, SpecsOption, app
 from archcmp.commands.deploy_options import (
-    BasisOption, BatchOption, EpOption, GpuOption, HardwareOption, KvDtypeOption, MemUtilOption, PpOption,
-    ReserveOption, ScopeOption, TpOption, WeightsOption, decimal_option,
+    BasisOption, EpOption, GpuOption, HardwareOption, KvDtypeOption, MemUtilOption, PpOption,
+    ReserveOption, ScopeOption, SpeedBatchOption, TpOption, WeightsOption, decimal_option,
 )
 from archcmp.commands.fit import CtxOption, plan_inputs
 
@@ -24,7 +24,7 @@ def speed(
     dtype: KvDtypeOption = "bf16",
     prompt: Annotated[str, typer.Option("--prompt", help="Prompt tokens for the prefill bound.")] = "1k",
     ctx: CtxOption = "4k",
-    batch: BatchOption = "1",
+    batch: SpeedBatchOption = "1",
     compute_dtype: Annotated[str | None, typer.Option("--compute-dtype", help=(
         "Matmul dtype whose peak bounds compute (default from --weights: weight-only int4 runs at bf16)."))] = None,
     peak_tflops: Annotated[str | None, typer.Option(
@@ -47,22 +47,27 @@ def speed(
     from archcmp.analysis.sharding import resolve_layout
     from archcmp.analysis.speed import device_peak
     from archcmp.analysis.speed import speed as run_speed
+    from archcmp.errors import ArchcmpError
     from archcmp.render.speed_view import speed_table
     from archcmp.render.tabular import emit
     from archcmp.units import parse_context, parse_count
 
     chosen, fleet, fmt, room = plan_inputs(specs, models, gpu, hardware, tp, pp, ep, weights, quant_scope, dtype,
                                            memory_basis, mem_util, reserve)
-    tokens, context, sequences = parse_context(prompt), parse_context(ctx), parse_count(batch, "--batch")
+    tokens, context = parse_context(prompt), parse_context(ctx)
+    full_load = batch.strip().lower() == "max"
+    sequences = 1 if full_load else parse_count(batch, "--batch")
     override = None if peak_tflops is None else decimal_option(peak_tflops, "--peak-tflops")
     peak = device_peak(fleet.device, compute_dtype or fmt.compute_dtype, override, memory_only)
     bw, fl = decimal_option(bw_eff, "--bw-eff"), decimal_option(flops_eff, "--flops-eff")
     results = []
-    for spec in chosen:
+    for spec in chosen:  # the fit says whether it fits and, for --batch max, how many sequences do
         layout = resolve_layout(spec, fleet.count, tp, pp, ep)
-        fits = run_fit(spec, fleet.device, fleet.count, layout, fmt, quant_scope, dtype, context, sequences,
-                       room).fits
+        plan = run_fit(spec, fleet.device, fleet.count, layout, fmt, quant_scope, dtype, context, sequences, room)
+        if full_load and plan.max_batch == 0:
+            raise ArchcmpError(f"--batch max: not one sequence of {ctx} tokens fits {spec.id} on {fleet.label}")
+        size = plan.max_batch if full_load else sequences
         deployment = Deployment(spec, layout, fmt, quant_scope, dtype)
-        results.append(run_speed(deployment, fleet.device, peak, tokens, context, sequences, bw, fl,
-                                 moe_experts, fits))
+        results.append(run_speed(deployment, fleet.device, peak, tokens, context, size, bw, fl,
+                                 moe_experts, plan.fits or full_load))
     emit([speed_table(results, raw=format == "csv")], format, [r.to_json() for r in results])

@@ -16,7 +16,8 @@ CAPTION = (
 
 def gpus_table(devices: list[Device], raw: bool = False) -> Table:
     columns = ["id", "name", "memory", "driver", "bandwidth", *PEAK_COLUMNS, "interconnect", "confidence"]
-    table = Table("Accelerators (per device)", columns)
+    align = ["left", "left", "right", "right", "right", *("right" for _ in PEAK_COLUMNS), "left", "left"]
+    table = Table("Accelerators (per device)", columns, align=align)
     for device in devices:
         memory = device.memory
         table.add(

@@ -27,25 +27,35 @@ def speed_title(results: list[SpeedResult]) -> str:
 
 
 def speed_table(results: list[SpeedResult], raw: bool = False) -> Table:
-    table = Table(speed_title(results), ["", *(r.model for r in results)])
     first = results[0]
-    table.add("layout", *(_layout_of(r) for r in results))
-    table.groups[len(table.rows)] = (f"decode at context {format_context(first.context)}, "
-                                     f"batch {first.batch}")
-    table.add("step time ≥", *(_seconds(r.decode.seconds, raw) for r in results))
-    table.add("tokens/s per sequence ≤", *(_rate(r.decode_tokens_per_s_bound, raw) for r in results))
-    table.add("tokens/s aggregate ≤", *(_rate(r.decode_aggregate_tokens_per_s_bound, raw) for r in results))
-    table.add("bound by", *(r.decode.bound_by for r in results))
-    table.add("bytes read per GPU", *(_bytes(r.decode.bytes_per_gpu, raw) for r in results))
-    table.add("memory time", *(_seconds(r.decode.memory_seconds, raw) for r in results))
-    table.add("FLOPs per step", *(_flops(r.decode.flops, raw) for r in results))
-    table.add("compute time", *(_seconds(r.decode.compute_seconds, raw) for r in results))
-    table.groups[len(table.rows)] = f"prefill of {format_context(first.prompt)} tokens × {first.batch}"
-    table.add("time to first token ≥", *(_seconds(r.prefill.seconds, raw) for r in results))
-    table.add("prefill tokens/s ≤", *(_rate(r.batch * r.prompt / r.prefill.seconds, raw) for r in results))
-    table.add("bound by", *(r.prefill.bound_by for r in results))
-    table.add("FLOPs", *(_flops(r.prefill.flops, raw) for r in results))
-    table.add("bytes read per GPU", *(_bytes(r.prefill.bytes_per_gpu, raw) for r in results))
+    columns = ["", *(r.model for r in results), "how"]
+    table = Table(speed_title(results), columns, align=["left", *("right" for _ in results), "left"])
+
+    def row(name: str, cells, how: str = "") -> None:
+        table.add(name, *cells, how)
+
+    row("layout", (_layout_of(r) for r in results), "TP ranks × pipeline stages")
+    table.groups[len(table.rows)] = f"decode at context {format_context(first.context)}"
+    row("batch", (str(r.batch) for r in results), "sequences decoded together (per replica)")
+    row("step time ≥", (_seconds(r.decode.seconds, raw) for r in results), "max(memory time, compute time)")
+    row("tokens/s per sequence ≤", (_rate(r.decode_tokens_per_s_bound, raw) for r in results), "1 / step time")
+    row("tokens/s aggregate ≤", (_rate(r.decode_aggregate_tokens_per_s_bound, raw) for r in results),
+        "batch × replicas / step time of the slowest stage")
+    row("bound by", (r.decode.bound_by for r in results), "the larger of the two times")
+    row("bytes read per GPU", (_bytes(r.decode.bytes_per_gpu, raw) for r in results),
+        "weights touched (not the embedding table) + KV cache at the context")
+    row("memory time", (_seconds(r.decode.memory_seconds, raw) for r in results), "bytes / bandwidth, stages in turn")
+    row("FLOPs per step", (_flops(r.decode.flops, raw) for r in results), "batch × one decode step at the context")
+    row("compute time", (_seconds(r.decode.compute_seconds, raw) for r in results), "FLOPs / (TP × peak)")
+    table.groups[len(table.rows)] = f"prefill of {format_context(first.prompt)}-token prompts, one per sequence"
+    row("time to first token ≥", (_seconds(r.prefill.seconds, raw) for r in results),
+        "max(memory time, compute time)")
+    row("prefill tokens/s ≤", (_rate(r.batch * r.prompt / r.prefill.seconds, raw) for r in results),
+        "prompt tokens × batch / time to first token")
+    row("bound by", (r.prefill.bound_by for r in results))
+    row("FLOPs", (_flops(r.prefill.flops, raw) for r in results), "causal forward pass, head on the last token")
+    row("bytes read per GPU", (_bytes(r.prefill.bytes_per_gpu, raw) for r in results),
+        "weights once + the KV cache written")
     unfit = [r.model for r in results if not r.fits]
     table.caption = CAPTION + (f" Does not fit at this context and batch: {', '.join(unfit)}." if unfit else "")
     return table
