@@ -104,6 +104,7 @@ class FitResult:
     min_gpus: int | None
     min_gpus_layout: Layout | None
     model_max_context: int | None
+    model_weights_bytes: int  # the whole checkpoint in this format, unsharded
     notes: tuple[str, ...] = field(default=())
 
     @property
@@ -122,6 +123,7 @@ class FitResult:
         return {
             "model": self.model, "device": self.device, "gpus": self.gpus, "layout": self.layout.to_json(),
             "weights": self.weights, "quant_scope": self.quant_scope, "kv_dtype": self.kv_dtype,
+            "model_weights_bytes": self.model_weights_bytes,
             "context": self.context, "batch": self.batch, "memory_basis": self.budget.memory_basis,
             "memory_bytes_per_gpu": self.budget.memory_bytes, "mem_util": str(self.budget.mem_util),
             "reserve_bytes_per_gpu": self.budget.reserve_bytes,
@@ -163,6 +165,7 @@ def fit(spec: ModelSpec, device: Device, gpus: int, layout: Layout, fmt: WeightF
         total_bytes_per_gpu=heaviest.total_bytes, stages=stages,
         max_context=max_context(deployment, batch, room), max_batch=max_batch(deployment, context, room),
         min_gpus=min_gpus, min_gpus_layout=min_layout, model_max_context=spec.max_context,
+        model_weights_bytes=Deployment(spec, Layout(1, 1, 1, 1), fmt, scope, kv_dtype, tensors).weights[0].bytes,
         notes=_notes(deployment, context),
     )
 

@@ -30,13 +30,11 @@ def fit_table(results: list[FitResult], raw: bool = False, stated: str = "") -> 
     b = lambda n: str(n) if raw else format_bytes(n)  # noqa: E731
     basis = first.budget.memory_basis
     rows = [
-        ("layout", [_layout(r.layout) for r in results],
-         "TP ranks × pipeline stages (EP: experts spread whole over EP ranks)"),
+        ("layout", [_layout(r.layout) for r in results], "TP ranks × pipeline stages"),
         (f"memory ({basis})", [b(r.budget.memory_bytes) for r in results],
          f"the vendor's {stated or 'figure'}, decimal" if basis == "nominal" else "as a driver reported it"),
         ("usable", [b(r.usable_bytes_per_gpu) for r in results], f"memory × --mem-util {first.budget.mem_util}"),
-        ("weights", [b(r.weights_bytes_per_gpu) for r in results],
-         f"{first.weights} on {first.quant_scope} matrices with their scales, the rest bf16; sharded"),
+        ("weights", [b(r.weights_bytes_per_gpu) for r in results], _weights_how(first)),
         ("KV cache", [b(r.kv_bytes_per_gpu) for r in results],
          f"{format_context(first.context)} tokens × batch {first.batch} (windowed layers capped)"),
         ("KV per token", [_per_token(r, raw) for r in results], "one more token on this GPU, growing layers"),
@@ -49,6 +47,7 @@ def fit_table(results: list[FitResult], raw: bool = False, stated: str = "") -> 
         (f"max batch at {format_context(first.context)}", [_count(r.max_batch, raw) for r in results],
          "largest batch that fits"),
         (f"fewest {first.device}", [_fewest(r, raw) for r in results], "fewest of this device that fit"),
+        ("whole model weights", [b(r.model_weights_bytes) for r in results], "the checkpoint in this format, unsharded"),
     ]
     for name, cells, how in rows:
         table.add(name, *cells, how)
@@ -57,6 +56,12 @@ def fit_table(results: list[FitResult], raw: bool = False, stated: str = "") -> 
     notes = [f"{r.model}: {n}" for r in results for n in r.notes]
     table.caption = CAPTION + ("" if not notes else " Notes: " + "; ".join(notes) + ".")
     return table
+
+
+def _weights_how(result: FitResult) -> str:
+    if result.weights in ("bf16", "fp16", "fp32"):
+        return f"every tensor in {result.weights}, sharded"
+    return f"{result.weights} on the {result.quant_scope} matrices, scales included, the rest 16-bit; sharded"
 
 
 def _layout(layout: Layout) -> str:
