@@ -42,7 +42,18 @@ ActiveExclEmbeddingOption = Annotated[bool, typer.Option(
 DtypeOption = Annotated[str, typer.Option("--dtype", help="KV-cache dtype: bf16, fp16, fp32, fp8, int8, int4.")]
 AttentionOption = Annotated[str, typer.Option(
     "--attention", help="FLOPs: causal (each query sees its mask's keys) or full (every key, unmasked).")]
+ConventionOption = Annotated[str, typer.Option(
+    "--convention", help="Cache convention: vllm (what a server allocates) or transformers (what its cache holds).")]
 ModelsArgument = Annotated[list[str], typer.Argument(help="Spec ids, aliases or paths to YAML files.")]
+
+
+def check_choice(option: str, value: str, choices: tuple[str, ...]) -> str:
+    """Refuse a bad value naming its option, before any work is done."""
+    from archcmp.errors import ArchcmpError
+
+    if value not in choices:
+        raise ArchcmpError(f"bad {option} {value!r}: expected {' or '.join(choices)}")
+    return value
 
 
 def registry(specs: list[Path] | None):

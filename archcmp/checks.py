@@ -1,25 +1,25 @@
-"""Cross-field consistency checks of a spec that already has the right types.
+"""Cross-field rules of a spec whose fields already have the right types.
 
-Each check yields ``(path, message)`` so that every problem of a file can be
-reported at once, located at the field it concerns.
+They run as :class:`archcmp.schema.ModelSpec`'s model validator, however the
+spec is built. Each check yields ``(path, message)`` so that every problem of
+a file can be reported at once, located at the field it concerns.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
-from archcmp.schema import LayerPattern, ModelSpec
+from archcmp.schema.attention import SPAN_LABELS, LatentAttention, SoftmaxAttention
+from archcmp.schema.base import LayerPattern
 
 Finding = tuple[tuple[str | int, ...], str]
 
-_STANDARD = ("num_kv_heads", "head_dim")
-_MLA = ("kv_lora_rank", "qk_nope_head_dim", "qk_rope_head_dim", "v_head_dim")
 
-
-def check(spec: ModelSpec) -> list[Finding]:
+def check(spec) -> list[Finding]:
     return [
         *_attention_heads(spec),
         *_attention_layers(spec),
+        *_overrides(spec),
         *_score_scale(spec),
         *_positions(spec),
         *_feed_forward(spec),
@@ -27,17 +27,11 @@ def check(spec: ModelSpec) -> list[Finding]:
     ]
 
 
-def _attention_heads(spec: ModelSpec) -> Iterator[Finding]:
+def _attention_heads(spec) -> Iterator[Finding]:
     att, at = spec.attention, ("attention",)
-    if att.kind == "mla":
-        yield from _required(att, _MLA, at, "MLA attention")
-        yield from _forbidden(att, _STANDARD, at, "MLA attention (it has no KV heads; see kv_lora_rank)")
+    if not isinstance(att, SoftmaxAttention):
         return
-    yield from _required(att, _STANDARD, at, f"{att.kind.upper()} attention")
-    yield from _forbidden(att, _MLA + ("q_lora_rank",), at, f"{att.kind.upper()} attention (MLA only)")
     heads, kv = att.num_heads, att.num_kv_heads
-    if kv is None:
-        return
     if heads % kv:
         yield at + ("num_kv_heads",), f"num_heads ({heads}) must be divisible by num_kv_heads ({kv})"
     expected = {"mha": kv == heads, "mqa": kv == 1, "gqa": 1 < kv < heads}[att.kind]
@@ -47,10 +41,10 @@ def _attention_heads(spec: ModelSpec) -> Iterator[Finding]:
         yield at + ("kind",), f"kind {att.kind} needs {rule}, found num_kv_heads = {kv}"
 
 
-def _attention_layers(spec: ModelSpec) -> Iterator[Finding]:
+def _attention_layers(spec) -> Iterator[Finding]:
     att, at = spec.attention, ("attention",)
-    yield from _pattern(spec, att.layer_pattern, at + ("layer_pattern",), {"full", "sliding", "chunked"})
-    used = {att.layer_pattern.label(i) for i in range(spec.num_layers)}
+    yield from _pattern(spec, att.layer_pattern, at + ("layer_pattern",), set(SPAN_LABELS))
+    used = set(att.layer_pattern.labels(spec.num_layers))
     for label, size_field in (("sliding", "sliding_window"), ("chunked", "chunk_size")):
         size = getattr(att, size_field)
         if label in used and size is None:
@@ -59,7 +53,28 @@ def _attention_layers(spec: ModelSpec) -> Iterator[Finding]:
             yield at + (size_field,), f"set, but layer_pattern has no {label} layers"
 
 
-def _score_scale(spec: ModelSpec) -> Iterator[Finding]:
+def _overrides(spec) -> Iterator[Finding]:
+    att = spec.attention
+    if not isinstance(att, SoftmaxAttention):
+        return
+    used = set(att.layer_pattern.labels(spec.num_layers))
+    for i, override in enumerate(att.overrides):
+        at = ("attention", "overrides", i)
+        if (override.label is None) == (override.layers is None):
+            yield at, "give exactly one of label and layers"
+        if override.label is not None and override.label not in used:
+            yield at + ("label",), f"no layer has label {override.label!r}"
+        for layer in override.layers or []:
+            if layer >= spec.num_layers:
+                yield at + ("layers",), f"layer {layer} does not exist (num_layers is {spec.num_layers})"
+        if override.num_kv_heads is None and override.head_dim is None:
+            yield at, "changes nothing: set num_kv_heads or head_dim"
+        if override.num_kv_heads is not None and att.num_heads % override.num_kv_heads:
+            yield at + ("num_kv_heads",), (
+                f"num_heads ({att.num_heads}) must be divisible by num_kv_heads ({override.num_kv_heads})")
+
+
+def _score_scale(spec) -> Iterator[Finding]:
     """One way to write each scale, so that a spec survives export and import
     unchanged (the importer leaves the default out)."""
     att, at = spec.attention, ("attention", "query_scale_dim")
@@ -67,12 +82,12 @@ def _score_scale(spec: ModelSpec) -> Iterator[Finding]:
         return
     if att.unit_scale:
         yield at, "set, but unit_scale says scores are not scaled at all"
-    qk_dim = att.head_dim if att.kind != "mla" else (att.qk_nope_head_dim or 0) + (att.qk_rope_head_dim or 0)
+    qk_dim = att.qk_nope_head_dim + att.qk_rope_head_dim if isinstance(att, LatentAttention) else att.head_dim
     if att.query_scale_dim == qk_dim:
         yield at, f"equals the q/k head dim ({qk_dim}), the default; leave it out"
 
 
-def _positions(spec: ModelSpec) -> Iterator[Finding]:
+def _positions(spec) -> Iterator[Finding]:
     pos, at = spec.positions, ("positions",)
     if pos.kind == "rope" and pos.rope_theta is None:
         yield at + ("rope_theta",), "required for RoPE positions"
@@ -82,7 +97,7 @@ def _positions(spec: ModelSpec) -> Iterator[Finding]:
                 yield at + (name,), f"only applies to kind rope, not {pos.kind}"
     if pos.nope_pattern is not None:
         yield from _pattern(spec, pos.nope_pattern, at + ("nope_pattern",), {"rope", "nope"})
-    all_full = all(spec.attention.layer_pattern.label(i) == "full" for i in range(spec.num_layers))
+    all_full = set(spec.attention.layer_pattern.labels(spec.num_layers)) == {"full"}
     if pos.rope_local_theta is not None and all_full:
         yield at + ("rope_local_theta",), "set, but every layer has full attention"
     learned = spec.embeddings.learned_positions is not None
@@ -90,7 +105,7 @@ def _positions(spec: ModelSpec) -> Iterator[Finding]:
         yield ("embeddings", "learned_positions"), "set exactly when positions.kind is learned"
 
 
-def _feed_forward(spec: ModelSpec) -> Iterator[Finding]:
+def _feed_forward(spec) -> Iterator[Finding]:
     size = spec.ffn.intermediate_size
     if isinstance(size, list) and len(size) != spec.num_layers:
         yield ("ffn", "intermediate_size"), f"has {len(size)} entries for {spec.num_layers} layers"
@@ -109,7 +124,7 @@ def _feed_forward(spec: ModelSpec) -> Iterator[Finding]:
     yield from _pattern(spec, moe.layer_pattern, at + ("layer_pattern",), {"dense", "moe"})
 
 
-def _extras(spec: ModelSpec) -> Iterator[Finding]:
+def _extras(spec) -> Iterator[Finding]:
     if spec.norm.bias and spec.norm.kind != "layernorm":
         yield ("norm", "bias"), "only LayerNorm has a bias"
     if spec.altup and spec.altup.active_index >= spec.altup.num_inputs:
@@ -120,20 +135,40 @@ def _extras(spec: ModelSpec) -> Iterator[Finding]:
         yield from _kv_sharing(spec)
 
 
-def _kv_sharing(spec: ModelSpec) -> Iterator[Finding]:
-    shared, at = spec.kv_sharing.num_shared_layers, ("kv_sharing", "num_shared_layers")
+def _kv_sharing(spec) -> Iterator[Finding]:
+    sharing, at = spec.kv_sharing, ("kv_sharing",)
+    if (sharing.num_shared_layers is None) == (sharing.source_layers is None):
+        yield at, "give exactly one of num_shared_layers and source_layers"
+        return
+    labels = spec.attention.layer_pattern.labels(spec.num_layers)
+    if sharing.num_shared_layers is not None:
+        yield from _tail_sharing(spec, sharing.num_shared_layers, labels)
+        return
+    for layer, source in sharing.source_layers.items():
+        where = at + ("source_layers", layer)
+        if layer >= spec.num_layers:
+            yield where, f"layer {layer} does not exist (num_layers is {spec.num_layers})"
+        elif source >= layer:
+            yield where, f"layer {layer} can only read an earlier layer's cache, not layer {source}"
+        elif source in sharing.source_layers:
+            yield where, f"layer {source} holds no cache of its own (it reads another layer's)"
+        elif labels[source] != labels[layer]:
+            yield where, f"layer {layer} is {labels[layer]} but layer {source} is {labels[source]}"
+
+
+def _tail_sharing(spec, shared: int, labels: list[str]) -> Iterator[Finding]:
+    at = ("kv_sharing", "num_shared_layers")
     if shared >= spec.num_layers:
         yield at, f"{shared} leaves no layer of the {spec.num_layers} to own a cache"
         return
-    owners = {spec.attention.layer_pattern.label(i) for i in range(spec.num_layers - shared)}
+    owners = set(labels[: spec.num_layers - shared])
     for i in range(spec.num_layers - shared, spec.num_layers):
-        kind = spec.attention.layer_pattern.label(i)
-        if kind not in owners:
-            yield at, f"shared layer {i} is {kind}, but no earlier layer of that kind owns a cache"
+        if labels[i] not in owners:
+            yield at, f"shared layer {i} is {labels[i]}, but no earlier layer of that kind owns a cache"
             return
 
 
-def _pattern(spec: ModelSpec, pattern: LayerPattern, at: tuple, allowed: set[str]) -> Iterator[Finding]:
+def _pattern(spec, pattern: LayerPattern, at: tuple, allowed: set[str]) -> Iterator[Finding]:
     for part in ("first", "repeat"):
         for i, label in enumerate(getattr(pattern, part)):
             if label not in allowed:
@@ -141,15 +176,3 @@ def _pattern(spec: ModelSpec, pattern: LayerPattern, at: tuple, allowed: set[str
     length = len(pattern.first) + len(pattern.repeat)
     if length > spec.num_layers:
         yield at, f"pattern covers {length} layers but num_layers is {spec.num_layers}"
-
-
-def _required(model, names, at, what) -> Iterator[Finding]:
-    for name in names:
-        if getattr(model, name) is None:
-            yield at + (name,), f"required for {what}"
-
-
-def _forbidden(model, names, at, what) -> Iterator[Finding]:
-    for name in names:
-        if getattr(model, name) is not None:
-            yield at + (name,), f"not used by {what}"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ValidationError
 
-from archcmp import checks, schema
+from archcmp import schema
 from archcmp.errors import Problem, SpecError
 from archcmp.yamlload import Located, dotted, load_yaml, read_text
 
@@ -42,9 +42,6 @@ def parse_located(text: str, filename: str) -> tuple[schema.ModelSpec, Located]:
         spec = schema.ModelSpec.model_validate(located.data)
     except ValidationError as exc:
         raise SpecError(_pydantic_problems(exc, located, filename)) from None
-    findings = checks.check(spec)
-    if findings:
-        raise SpecError(located_problems(located, filename, findings))
     return spec, located
 
 
@@ -69,6 +66,9 @@ def _pydantic_problems(exc: ValidationError, located: Located, filename: str,
     names = _FIELD_NAMES if names is None else names
     problems: dict[tuple, Problem] = {}
     for error in exc.errors(include_url=False):
+        broken = error.get("ctx", {}).get("error")
+        if isinstance(broken, schema.CrossFieldError):  # the model validator: every rule it found
+            return located_problems(located, filename, broken.findings)
         loc = error["loc"]
         extra = error["type"] == "extra_forbidden"
         path = _field_path(loc[:-1], names) + loc[-1:] if extra else _field_path(loc, names)
@@ -97,6 +97,10 @@ def _message(error: dict, path: tuple, names: set[str]) -> str:
         return "unknown field" + (f"; did you mean {close[0]!r}?" if close else "")
     if kind == "missing":
         return "required field is missing"
+    if kind == "union_tag_not_found":
+        return f"required field is missing: {error['ctx']['discriminator'].strip(chr(39))}"
+    if kind == "union_tag_invalid":
+        return f"unknown kind {error['ctx']['tag']!r}; expected one of {error['ctx']['expected_tags']}"
     found = error.get("input")
     shown = "" if isinstance(found, dict | list) or found is None else f" (found {found!r})"
     return error["msg"][0].lower() + error["msg"][1:] + shown

@@ -1,93 +1,184 @@
-"""Expand a spec into one :class:`LayerPlan` per transformer block.
+"""Expand a spec into its plan: one :class:`Block` per layer, with shapes.
 
 This is the only place where heterogeneous layers are resolved: local vs
-global attention, chunked attention, NoPE layers, dense vs MoE feed-forward,
-per-layer FFN widths and cross-layer KV sharing. Analyzers sum over the plan
-and never look at model names.
+global attention, chunked attention, NoPE layers, per-layer geometry, dense
+vs MoE feed-forward, per-layer FFN widths and cross-layer KV sources. Each
+block holds kind objects (:mod:`archcmp.kinds`) that own their arithmetic;
+analyzers sum over the plan and never look at model names or kinds.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import reduce
+from typing import Any
 
-from archcmp.schema import ModelSpec
+from archcmp.kinds.base import Tensor
+from archcmp.kinds.extras import AltUp, BlockNorms, Laurel, NormKind, PerLayerInput
+from archcmp.kinds.ffn import DenseFFN, MoEFFN
+from archcmp.kinds.latent import LatentMixer
+from archcmp.kinds.softmax import SoftmaxMixer
+from archcmp.kinds.span import span_for
+from archcmp.plan_model import model_tensors
+from archcmp.schema import LatentAttention, ModelSpec, SoftmaxAttention
+
+Mixer = SoftmaxMixer | LatentMixer
+FFN = DenseFFN | MoEFFN
+Extra = AltUp | Laurel | PerLayerInput
 
 
 @dataclass(frozen=True)
-class LayerPlan:
+class Block:
     index: int
-    attention: str  # "full" | "sliding" | "chunked"
-    window: int | None  # sliding window or chunk size; None for full attention
-    rope: bool  # False on NoPE layers
-    rope_theta: float | None
+    mixer: Mixer
+    ffn: FFN
+    norms: BlockNorms
+    extras: tuple[Extra, ...]
     kv_source: int  # the layer whose cache this layer reads; itself unless shared
-    ffn: str  # "dense" | "moe"
-    intermediate_size: int  # dense FFN width (0 in MoE layers)
 
     @property
-    def owns_kv(self) -> bool:
-        return self.kv_source == self.index
+    def weights_key(self) -> tuple:
+        """Everything that decides this block's weights and work: blocks with
+        the same key differ only in their position in the stack."""
+        return self.mixer, self.ffn, self.norms, self.extras
+
+    @property
+    def parts(self) -> tuple:
+        return self.mixer, self.ffn, self.norms, *self.extras
+
+    def tensors(self) -> tuple[Tensor, ...]:
+        return tuple(t for part in self.parts for t in part.tensors())
+
+    def macs(self) -> dict[str, int]:
+        """Multiply-adds of one token through this block's weights."""
+        return reduce(_add, (part.macs() for part in self.parts), {})
 
 
-def expand(spec: ModelSpec) -> tuple[LayerPlan, ...]:
+@dataclass(frozen=True)
+class Plan:
+    model: str
+    hidden_size: int
+    vocab_size: int
+    blocks: tuple[Block, ...]
+    model_tensors: tuple[Tensor, ...]  # embeddings, head, final norm, model-level extras
+
+    def __iter__(self) -> Iterator[Block]:
+        return iter(self.blocks)
+
+    def __len__(self) -> int:
+        return len(self.blocks)
+
+    def distinct_blocks(self) -> list[tuple[Block, int]]:
+        """One block of each :attr:`Block.weights_key` with how many there
+        are: counting each kind once keeps ``validate`` of 1,000 specs fast."""
+        kinds: dict[tuple, list] = {}
+        for block in self.blocks:
+            kinds.setdefault(block.weights_key, [block, 0])[1] += 1
+        return [(block, n) for block, n in kinds.values()]
+
+
+def _add(a: dict[str, int], b: dict[str, int]) -> dict[str, int]:
+    return {name: a.get(name, 0) + b.get(name, 0) for name in {**a, **b}}
+
+
+def expand(spec: ModelSpec) -> Plan:
     """The per-layer plan of ``spec``."""
-    kinds = [spec.attention.layer_pattern.label(i) for i in range(spec.num_layers)]
-    sources = _kv_sources(spec, kinds)
-    return tuple(_layer(spec, i, kinds[i], sources[i]) for i in range(spec.num_layers))
+    labels = spec.attention.layer_pattern.labels(spec.num_layers)
+    sources = kv_sources(spec, labels)
+    blocks = tuple(_block(spec, i, labels[i], sources[i]) for i in range(spec.num_layers))
+    return Plan(spec.id, spec.hidden_size, spec.vocab_size, blocks, model_tensors(spec))
 
 
-def _layer(spec: ModelSpec, index: int, attention: str, kv_source: int) -> LayerPlan:
-    window = {"sliding": spec.attention.sliding_window, "chunked": spec.attention.chunk_size}
-    rope = spec.positions.kind == "rope"
-    if rope and spec.positions.nope_pattern is not None:
-        rope = spec.positions.nope_pattern.label(index) == "rope"
-    ffn = spec.moe.layer_pattern.label(index) if spec.moe else "dense"
-    return LayerPlan(
+def _block(spec: ModelSpec, index: int, label: str, kv_source: int) -> Block:
+    norm = NormKind(spec.norm.kind, spec.norm.bias)
+    return Block(
         index=index,
-        attention=attention,
-        window=window.get(attention),
-        rope=rope,
-        rope_theta=_theta(spec, attention) if rope else None,
+        mixer=_mixer(spec, index, label, owns_cache=kv_source == index),
+        ffn=_ffn(spec, index),
+        norms=BlockNorms(spec.hidden_size, norm, spec.norm.placement),
+        extras=_extras(spec, norm),
         kv_source=kv_source,
-        ffn=ffn,
-        intermediate_size=spec.intermediate_size_at(index) if ffn == "dense" else 0,
     )
 
 
-def _theta(spec: ModelSpec, attention: str) -> float | None:
-    local = spec.positions.rope_local_theta
-    if attention != "full" and local is not None:
-        return local
-    return spec.positions.rope_theta
+def _mixer(spec: ModelSpec, index: int, label: str, owns_cache: bool) -> Mixer:
+    att, h = spec.attention, spec.hidden_size
+    span = span_for(label, {"sliding": att.sliding_window, "chunked": att.chunk_size}.get(label))
+    position, theta = _position(spec, index, label)
+    common: dict[str, Any] = dict(hidden=h, num_heads=att.num_heads, span=span, position=position, rope_theta=theta,
+                  owns_cache=owns_cache, qkv_bias=att.qkv_bias, out_bias=att.out_bias)
+    match att:
+        case SoftmaxAttention():
+            kv_heads, head_dim = _geometry(att, index, label)
+            return SoftmaxMixer(kind=att.kind, num_kv_heads=kv_heads, head_dim=head_dim, qk_norm=att.qk_norm,
+                                sinks=att.sinks, **common)
+        case LatentAttention():
+            return LatentMixer(q_lora_rank=att.q_lora_rank, kv_lora_rank=att.kv_lora_rank,
+                               qk_nope_head_dim=att.qk_nope_head_dim, qk_rope_head_dim=att.qk_rope_head_dim,
+                               v_head_dim=att.v_head_dim, **common)
+    raise TypeError(f"no layer kind for attention {type(att).__name__}")
 
 
-def _kv_sources(spec: ModelSpec, kinds: list[str]) -> list[int]:
-    """Gemma 3n: each of the last ``num_shared_layers`` layers reads the cache
-    of the last non-shared layer of its own attention type
-    (transformers ``Gemma3nTextAttention.kv_shared_layer_index``)."""
-    sources = list(range(len(kinds)))
-    if spec.kv_sharing is None:
+def _geometry(att: SoftmaxAttention, index: int, label: str) -> tuple[int, int]:
+    """KV heads and head dim of one layer: the section's, unless an override
+    picks this layer (the last override that does wins)."""
+    kv_heads, head_dim = att.num_kv_heads, att.head_dim
+    for override in att.overrides:
+        if override.label == label or index in (override.layers or ()):
+            kv_heads = override.num_kv_heads or kv_heads
+            head_dim = override.head_dim or head_dim
+    return kv_heads, head_dim
+
+
+def _position(spec: ModelSpec, index: int, label: str) -> tuple[str, float | None]:
+    """The layer's position encoding and RoPE base. With ``rope_local_theta``
+    set, sliding and chunked layers use that base (transformers
+    ``Gemma3RotaryEmbedding``)."""
+    pos = spec.positions
+    if pos.kind == "learned":
+        return "learned", None
+    if pos.kind == "none" or (pos.nope_pattern is not None and pos.nope_pattern.label(index) == "nope"):
+        return "nope", None
+    local = label != "full" and pos.rope_local_theta is not None
+    return "rope", pos.rope_local_theta if local else pos.rope_theta
+
+
+def _ffn(spec: ModelSpec, index: int) -> FFN:
+    h, ffn, moe = spec.hidden_size, spec.ffn, spec.moe
+    if moe is None or moe.layer_pattern.label(index) == "dense":
+        return DenseFFN(h, spec.intermediate_size_at(index), ffn.gated, ffn.activation, ffn.bias)
+    return MoEFFN(h, moe.num_experts, moe.experts_per_token, moe.expert_intermediate_size, ffn.gated,
+                  ffn.activation, expert_bias=moe.expert_bias, router_bias=moe.router_bias,
+                  shared_width=moe.shared_width, shared_bias=ffn.bias, shared_gate=moe.shared_expert_gate)
+
+
+def _extras(spec: ModelSpec, norm: NormKind) -> tuple[Extra, ...]:
+    h, extras = spec.hidden_size, list[Extra]()
+    if spec.altup:
+        extras.append(AltUp(h, spec.altup.num_inputs, norm))
+    if spec.laurel:
+        extras.append(Laurel(h, spec.laurel.rank, norm))
+    if spec.embeddings.per_layer:
+        extras.append(PerLayerInput(h, spec.embeddings.per_layer.width, norm))
+    return tuple(extras)
+
+
+def kv_sources(spec: ModelSpec, labels: list[str]) -> list[int]:
+    """The layer whose cache each layer reads. ``num_shared_layers``: each of
+    the last layers reads the last non-shared layer of its own attention type
+    (transformers ``Gemma3nTextAttention.kv_shared_layer_index``);
+    ``source_layers`` names them."""
+    sources = list(range(len(labels)))
+    sharing = spec.kv_sharing
+    if sharing is None:
         return sources
-    first_shared = len(kinds) - spec.kv_sharing.num_shared_layers
-    owners = kinds[:first_shared]
-    for i in range(first_shared, len(kinds)):
-        sources[i] = first_shared - 1 - owners[::-1].index(kinds[i])
+    if sharing.source_layers is not None:
+        for layer, source in sharing.source_layers.items():
+            sources[layer] = source
+        return sources
+    first_shared = len(labels) - (sharing.num_shared_layers or 0)
+    owners = labels[:first_shared]
+    for i in range(first_shared, len(labels)):
+        sources[i] = first_shared - 1 - owners[::-1].index(labels[i])
     return sources
-
-
-def attention_label(spec: ModelSpec) -> str:
-    """A short description such as ``GQA 5:1 sliding(1024):full``."""
-    plan = expand(spec)
-    kind = spec.attention.kind.upper()
-    counts: dict[str, int] = {}
-    for layer in plan:
-        counts[layer.attention] = counts.get(layer.attention, 0) + 1
-    if len(counts) == 1 and "full" in counts:
-        return kind
-    parts = []
-    for name in ("sliding", "chunked", "full"):
-        if name in counts:
-            size = spec.attention.sliding_window if name == "sliding" else spec.attention.chunk_size
-            parts.append(f"{name}({size})" if name != "full" else name)
-    ratio = ":".join(str(counts[n]) for n in ("sliding", "chunked", "full") if n in counts)
-    return f"{kind} {' + '.join(parts)} {ratio}"

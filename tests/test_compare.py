@@ -15,7 +15,8 @@ def test_json_keyed_by_resolved_id_with_exact_integers(run):
     assert data["deepseek-v3"]["total_params"] == 671_026_404_352
     assert data["llama4-maverick"]["active_params"] == 17_184_691_200
     # 61 layers x (512 + 64) latent x 2 bytes, at 32k tokens.
-    assert data["deepseek-v3"]["kv_bytes_per_token"] == 61 * 576 * 2
+    assert data["deepseek-v3"]["kv_bytes_per_token_all_layers"] == 61 * 576 * 2
+    assert data["deepseek-v3"]["kv_bytes_per_token_full_layers"] == 61 * 576 * 2
     assert data["deepseek-v3"]["kv_bytes"] == 61 * 576 * 2 * 32768
     assert data["llama4-maverick"]["routed_experts"] == 128
 
@@ -87,9 +88,9 @@ def test_diff_json(run):
     status, out, _ = run("diff", "qwen3-8b", "qwen3-14b", "--format", "json")
     data = json.loads(out)
     assert status == 0 and data["from"] == "qwen3-8b" and data["to"] == "qwen3-14b"
-    layers = next(c for c in data["architecture"] if c["what"] == "layers")
+    layers = next(c for c in data["architecture"] if c["what"] == "num_layers")
     assert (layers["from"], layers["to"]) == (36, 40)
-    kv = next(c for c in data["consequences"] if c["what"].startswith("KV cache per token"))
+    kv = next(c for c in data["consequences"] if c["what"] == "kv_bytes_per_token_all_layers")
     assert (kv["from"], kv["to"]) == (36 * 2 * 8 * 128 * 2, 40 * 2 * 8 * 128 * 2)
 
 
@@ -115,14 +116,14 @@ def test_convention_flags(run):
     s = 32768
     extra = 36 * 2 * 32 * 256 * (s * s - s * (s + 1) // 2)
     assert full["prefill_flops_per_token"] - causal["prefill_flops_per_token"] in (extra // s, extra // s + 1)
-    assert causal["active_share"] == "100.0%"
+    assert causal["active_share"] == 1
 
 
 def test_active_excl_embedding_flag(run):
     _, out, _ = run("compare", "gemma3n-e4b", "qwen3-4b", "--active-excl-embedding", "--format", "json")
     data = json.loads(out)["gemma3n-e4b"]
     assert data["active_excl_embedding"] is True
-    assert data["active_share"] == f"{100 * 3_949_030_128 / 6_835_235_568:.1f}%"
+    assert data["active_share"] == 3_949_030_128 / 6_835_235_568
     _, listing, _ = run("list", "--active-excl-embedding", "--format", "json")
     row = next(r for r in json.loads(listing) if r["id"] == "deepseek-v3")
     assert row["active_params"] == 37_552_282_624 - 926_679_040

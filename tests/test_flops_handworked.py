@@ -4,10 +4,11 @@ Llama 4 Maverick and Gemma 3n's extra projections from their published sizes."""
 
 from __future__ import annotations
 
+from testpaths import DATA
+
 from archcmp.analysis.flops import count_flops
 from archcmp.load import parse_spec
 from archcmp.registry import Registry
-from testpaths import DATA
 
 # tiny.yaml: vocab 100, hidden 16, 4 layers alternating sliding(32)/full, 4 heads of 8, 2 KV heads,
 # SwiGLU 24, tied head. Per layer and token: q 16x32 + k 16x16 + v 16x16 + o 32x16 = 1536 and
@@ -34,9 +35,9 @@ def test_full_and_sliding_prefill():
     full = 100 * 101 // 2
     assert result.prefill.attention == TINY_PAIR * 2 * (sliding + full) == 1_985_024
     assert result.prefill.linear == 100 * 4 * TINY_LAYER + TINY_HEAD == 2_153_600  # head: last position only
-    assert result.prefill.components["attention_projections"] == 100 * 4 * 2 * 1536
-    assert result.prefill.components["dense_ffn"] == 100 * 4 * 2 * 1152
-    assert result.prefill.components["head"] == TINY_HEAD
+    assert result.prefill.components["attention"] == 100 * 4 * 2 * 1536
+    assert result.prefill.components["dense_mlp"] == 100 * 4 * 2 * 1152
+    assert result.prefill.components["lm_head"] == TINY_HEAD
 
 
 def test_full_mode_counts_every_key():
@@ -84,7 +85,7 @@ def test_deepseek_v3_decode_linear():
     assert decode.components["routed_experts"] == 2 * 58 * 8 * expert
     assert decode.components["shared_experts"] == 2 * 58 * expert
     assert decode.components["router"] == 2 * 58 * router
-    assert decode.components["dense_ffn"] == 2 * 3 * dense
+    assert decode.components["dense_mlp"] == 2 * 3 * dense
 
 
 def test_deepseek_v3_mla_attention_forms():
@@ -124,7 +125,7 @@ def test_gemma3n_extra_projections_and_kv_sharing():
     decode = count_flops(bundled("gemma3n-e4b"), 1024).decode
     assert decode.components["other"] == 2 * (layers * block + model) == 182_228_448
     q_o, k_v = 2 * h * 8 * 256, 2 * h * 2 * 256
-    assert decode.components["attention_projections"] == 2 * (layers * q_o + 20 * k_v)
+    assert decode.components["attention"] == 2 * (layers * q_o + 20 * k_v)
 
 
 def test_gemma3_27b_sliding_layers_stop_growing():

@@ -6,11 +6,12 @@ from functools import cache
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from archcmp.analysis.flops import count_flops, keys_seen, keys_seen_total
-from archcmp.registry import Registry
 from test_flops_handworked import tiny
 from testpaths import bundled_ids
+
+from archcmp.analysis.flops import count_flops
+from archcmp.kinds.span import span_for
+from archcmp.registry import Registry
 
 MODELS = st.sampled_from(bundled_ids())
 CONTEXTS = st.integers(min_value=1, max_value=2**21)
@@ -24,13 +25,15 @@ def spec(name: str):
 
 @given(KINDS, st.integers(1, 64), st.integers(1, 300))
 def test_closed_form_equals_the_sum_over_positions(kind, window, tokens):
-    assert keys_seen_total(kind, window, tokens) == sum(keys_seen(kind, window, i) for i in range(1, tokens + 1))
+    span = span_for(kind, window)
+    assert span.keys_seen_total(tokens) == sum(span.keys_seen(i) for i in range(1, tokens + 1))
 
 
 @given(st.integers(1, 4096), st.integers(0, 10**6))
 def test_sliding_keys_grow_by_the_window_once_past_it(window, beyond):
     tokens = window + beyond
-    assert keys_seen_total("sliding", window, tokens + 1) - keys_seen_total("sliding", window, tokens) == window
+    span = span_for("sliding", window)
+    assert span.keys_seen_total(tokens + 1) - span.keys_seen_total(tokens) == window
 
 
 @given(st.integers(32, 10**6))
@@ -70,6 +73,6 @@ def test_a_decode_step_is_what_one_more_prefill_token_adds(model, context):
 @given(MODELS, CONTEXTS, st.integers(1, 10**13))
 def test_linear_work_per_token_does_not_depend_on_context(model, context, tokens):
     result = count_flops(spec(model), context, train_tokens=tokens)
-    head = result.decode.components["head"]
+    head = result.decode.components["lm_head"]
     assert result.prefill.linear == context * (result.decode.linear - head) + head
     assert result.training.linear == 3 * tokens * result.decode.linear  # head on every position

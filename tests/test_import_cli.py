@@ -6,9 +6,9 @@ from __future__ import annotations
 import json
 
 import pytest
+from testpaths import DATA
 
 from archcmp.load import parse_spec
-from testpaths import DATA
 
 QWEN2 = DATA / "hf" / "synthetic-qwen2-sliding.json"
 

@@ -4,10 +4,12 @@ beside it)."""
 
 from __future__ import annotations
 
+from plans import ffn_kinds, layer_row, spans
+from testpaths import DATA
+
 from archcmp.analysis.params import count_params
 from archcmp.hf.importer import import_file
 from archcmp.plan import expand
-from testpaths import DATA
 
 HF = DATA / "hf"
 
@@ -25,14 +27,14 @@ def test_qwen2_has_qkv_biases_and_slides_from_max_window_layers():
     # Qwen2Attention: q 128->128, k/v 128->64 (2 kv heads x 32), all three biased; o unbiased
     per_layer = 128 * 128 + 2 * 128 * 64 + 128 * 128 + (128 + 64 + 64)
     assert parts("synthetic-qwen2-sliding")["attention"] == 6 * per_layer
-    assert [layer.attention for layer in expand(spec)] == ["full", "full"] + ["sliding"] * 4
+    assert spans(spec) == ["full", "full"] + ["sliding"] * 4
     assert spec.attention.sliding_window == 64
     assert spec.embeddings.tied_output
 
 
 def test_qwen3_explicit_layer_types_bias_and_head_norm():
     spec = spec_of("synthetic-qwen3-layer-types")
-    assert [layer.attention for layer in expand(spec)] == ["full", "sliding", "sliding", "full", "sliding"]
+    assert spans(spec) == ["full", "sliding", "sliding", "full", "sliding"]
     # head_dim 48 (not 128 // 4): q 4x48, k/v 1x48, biases on q/k/v/o, q/k norm of 48
     per_layer = 128 * 192 + 2 * 128 * 48 + 192 * 128 + (192 + 48 + 48 + 128) + 2 * 48
     assert parts("synthetic-qwen3-layer-types")["attention"] == 5 * per_layer
@@ -41,9 +43,9 @@ def test_qwen3_explicit_layer_types_bias_and_head_norm():
 def test_qwen2_moe_sparse_step_mlp_only_layers_and_gated_shared_expert():
     spec = spec_of("synthetic-qwen2-moe-sparse")
     # MoE where (i + 1) % 2 == 0 and i not in mlp_only_layers [3]
-    assert [layer.ffn for layer in expand(spec)] == ["dense", "moe", "dense", "dense", "dense", "moe"]
+    assert ffn_kinds(spec) == ["dense", "moe", "dense", "dense", "dense", "moe"]
     # sliding: (i + 1) % 2 and i < max_window_layers (4)
-    assert [layer.attention for layer in expand(spec)] == ["sliding", "full", "sliding", "full", "full", "full"]
+    assert spans(spec) == ["sliding", "full", "sliding", "full", "full", "full"]
     got = parts("synthetic-qwen2-moe-sparse")
     assert got["shared_experts"] == 2 * (3 * 128 * 96 + 128)  # shared_expert + shared_expert_gate (h -> 1)
     assert got["routed_experts"] == 2 * 8 * 3 * 128 * 48
@@ -60,7 +62,7 @@ def test_qwen3_moe_dense_layers_use_intermediate_size():
 
 def test_mixtral_window_on_every_layer_and_biasless_router():
     spec = spec_of("synthetic-mixtral-sliding")
-    assert {layer.attention for layer in expand(spec)} == {"sliding"}
+    assert set(spans(spec)) == {"sliding"}
     got = parts("synthetic-mixtral-sliding")
     assert got["router"] == 3 * 4 * 128
     assert got["routed_experts"] == 3 * 4 * 3 * 128 * 192
@@ -87,7 +89,7 @@ def test_phi3_longrope_factor_from_context_ratio_and_partial_rotary():
 
 def test_gpt_oss_sinks_biases_and_alternating_window():
     spec = spec_of("synthetic-gpt-oss-defaults")
-    assert [layer.attention for layer in expand(spec)] == ["sliding", "full", "sliding"]
+    assert spans(spec) == ["sliding", "full", "sliding"]
     assert spec.attention.sliding_window == 128
     assert spec.positions.rope_scaling.type == "yarn"  # GptOssConfig's default rope_parameters
     got = parts("synthetic-gpt-oss-defaults")
@@ -100,7 +102,7 @@ def test_gpt_oss_sinks_biases_and_alternating_window():
 def test_glm4_moe_partial_rotary_qk_norm_and_dense_prefix():
     spec = spec_of("synthetic-glm4-moe-qknorm")
     assert spec.positions.partial_rotary_factor == 0.25
-    assert [layer.ffn for layer in expand(spec)] == ["dense", "dense", "moe", "moe"]
+    assert ffn_kinds(spec) == ["dense", "dense", "moe", "moe"]
     assert spec.mtp is None
     got = parts("synthetic-glm4-moe-qknorm")
     # q/k/v biased, o not; per-head q/k norm of 48
@@ -117,7 +119,7 @@ def test_gemma_legacy_gelu_and_two_norms():
 
 def test_gemma2_sandwich_norms_softcap_and_layer_types():
     spec = spec_of("synthetic-gemma2-layer-types")
-    assert [layer.attention for layer in expand(spec)] == ["full", "full", "sliding", "full"]
+    assert spans(spec) == ["full", "full", "sliding", "full"]
     assert spec.attention.logit_softcapping == 50.0
     got = parts("synthetic-gemma2-layer-types")
     assert got["norms"] == 4 * 4 * 128 + 128
@@ -126,7 +128,7 @@ def test_gemma2_sandwich_norms_softcap_and_layer_types():
 
 def test_gemma3_pattern_and_per_layer_type_rope():
     spec = spec_of("synthetic-gemma3-pattern-v5-rope")
-    assert [layer.attention for layer in expand(spec)] == ["sliding", "sliding", "full"] * 2 + ["sliding"]
+    assert spans(spec) == ["sliding", "sliding", "full"] * 2 + ["sliding"]
     pos = spec.positions
     assert (pos.rope_theta, pos.rope_local_theta, pos.rope_scaling.factor) == (500000, 20000, 4)
 
@@ -160,19 +162,19 @@ def test_deepseek_v3_without_shared_experts_and_with_two_mtp_modules():
 
 def test_llama4_explicit_moe_and_nope_layers():
     spec = spec_of("synthetic-llama4-explicit-lists")
-    plan = expand(spec)
-    assert [layer.ffn for layer in plan] == ["moe", "dense", "dense", "moe", "dense"]
-    assert [layer.rope for layer in plan] == [True, False, True, True, False]
-    assert [layer.attention for layer in plan] == ["chunked", "full", "chunked", "chunked", "full"]
+    rows = [layer_row(block) for block in expand(spec)]
+    assert [row['ffn'] for row in rows] == ["moe", "dense", "dense", "moe", "dense"]
+    assert [row['rope'] for row in rows] == [True, False, True, True, False]
+    assert [row['attention'] for row in rows] == ["chunked", "full", "chunked", "chunked", "full"]
     got = parts("synthetic-llama4-explicit-lists")
     assert got["dense_mlp"] == 3 * 3 * 128 * 256  # intermediate_size_mlp
     assert got["shared_experts"] == 2 * 3 * 128 * 64  # one shared expert of intermediate_size
 
 
 def test_smollm3_nope_interval_and_sliding_nope_layers():
-    plan = expand(spec_of("synthetic-smollm3-sliding"))
-    assert [layer.rope for layer in plan] == [True, True, False] * 2
-    assert [layer.attention for layer in plan] == ["full", "full", "sliding"] * 2
+    rows = [layer_row(block) for block in expand(spec_of("synthetic-smollm3-sliding"))]
+    assert [row['rope'] for row in rows] == [True, True, False] * 2
+    assert [row['attention'] for row in rows] == ["full", "full", "sliding"] * 2
 
 
 def test_olmo2_full_width_qk_norm_after_sublayer_norms():
@@ -195,7 +197,7 @@ def test_gpt2_conv1d_biases_learned_positions_layernorm():
 def test_mistral3_wrapper_reads_its_text_config():
     spec = spec_of("synthetic-mistral3-wrapper")
     assert spec.hf_model_type == "mistral" and spec.hidden_size == 128 and spec.attention.head_dim == 48
-    assert expand(spec)[0].attention == "full"  # sliding_window null
+    assert spans(spec)[0] == "full"  # sliding_window null
 
 
 def test_published_totals_of_real_configs():

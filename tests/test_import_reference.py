@@ -6,11 +6,11 @@ from __future__ import annotations
 import json
 
 import pytest
+from testpaths import REFERENCE, expected_params
 
 from archcmp.analysis.params import count_params
 from archcmp.hf.importer import import_file
 from archcmp.registry import Registry
-from testpaths import REFERENCE, expected_params
 
 EXPECTED = expected_params()
 pytestmark = pytest.mark.skipif(not EXPECTED, reason=f"no reference data at {REFERENCE}")
@@ -41,7 +41,7 @@ def test_import_then_params_on_the_command_line(run, tmp_path, name):
 def test_imported_architecture_equals_the_bundled_spec(name):
     """The bundled spec and the import of its published config describe the
     same layers (metadata aside)."""
-    from archcmp.hf.compare import differences
+    from archcmp.hf.sameness import differences
 
     bundled = Registry(use_env=False).resolve(name)
     assert differences(bundled, import_file(CONFIGS / f"{name}.json").spec) == []

@@ -13,6 +13,7 @@ from archcmp.errors import ArchcmpError
 from archcmp.registry import Registry
 from archcmp.schema import ModelSpec
 from archcmp.units import MAX_CONTEXT
+from specs import build
 
 BASE = {
     "id": "hand", "name": "Hand", "family": "test",
@@ -29,7 +30,7 @@ MLA = {"kind": "mla", "num_heads": 4, "kv_lora_rank": 16, "qk_nope_head_dim": 8,
 
 
 def make_spec(attention: dict, **top) -> ModelSpec:
-    return ModelSpec.model_validate({**BASE, "attention": attention, **top})
+    return build(BASE, attention=attention, **top)
 
 
 def test_mha_caches_k_and_v_of_every_head():

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from test_kvcache_analysis import make_spec
 
 from archcmp.analysis.kvcache import DTYPE_BITS, kv_cache
 from archcmp.units import MAX_CONTEXT
-from test_kvcache_analysis import make_spec
 
 PATTERNS = (["full"], ["sliding", "full"], ["sliding"] * 5 + ["full"], ["chunked"] * 3 + ["full"],
             ["sliding"])
@@ -20,15 +20,20 @@ def specs(draw):
     pattern = draw(st.sampled_from(PATTERNS))
     num_layers = draw(st.integers(len(pattern), 12))
     heads = draw(st.integers(1, 8))
-    attention = {"layer_pattern": pattern, "sliding_window": draw(st.integers(1, 4096)),
-                 "chunk_size": draw(st.integers(1, 8192))}
+    attention = {"layer_pattern": pattern}
+    if "sliding" in pattern:
+        attention["sliding_window"] = draw(st.integers(1, 4096))
+    if "chunked" in pattern:
+        attention["chunk_size"] = draw(st.integers(1, 8192))
     if draw(st.booleans()):
         attention.update(kind="mla", num_heads=heads, kv_lora_rank=draw(st.integers(1, 64)),
                          qk_nope_head_dim=draw(st.integers(1, 16)), qk_rope_head_dim=draw(st.integers(1, 16)),
                          v_head_dim=draw(st.integers(1, 16)))
     else:
         group = draw(st.sampled_from([d for d in range(1, heads + 1) if heads % d == 0]))
-        attention.update(kind="gqa", num_heads=heads, num_kv_heads=heads // group,
+        kv = heads // group
+        kind = "mha" if kv == heads else "mqa" if kv == 1 else "gqa"
+        attention.update(kind=kind, num_heads=heads, num_kv_heads=kv,
                          head_dim=draw(st.integers(1, 64)))
     # Sharing must leave a whole cycle of owners, so every shared layer finds one of its kind.
     shared = draw(st.integers(0, num_layers - len(pattern)))
@@ -56,12 +61,11 @@ def test_a_windowed_layer_stops_growing_at_its_window(spec, context, dtype):
 
 
 @given(st.integers(1, 16), st.integers(1, 128), st.integers(1, 8), contexts, dtypes)
-def test_gqa_with_as_many_kv_heads_as_heads_is_mha(heads, head_dim, num_layers, context, dtype):
-    attention = {"num_heads": heads, "num_kv_heads": heads, "head_dim": head_dim}
-    gqa = kv_cache(make_spec({"kind": "gqa", **attention}, num_layers=num_layers), context, dtype=dtype)
-    mha = kv_cache(make_spec({"kind": "mha", **attention}, num_layers=num_layers), context, dtype=dtype)
-    assert gqa.kv_bytes == mha.kv_bytes == gqa.mha_equivalent_bytes
-    assert gqa.kv_bytes == num_layers * context * 2 * heads * head_dim * DTYPE_BITS[dtype] // 8
+def test_mha_is_its_own_mha_equivalent(heads, head_dim, num_layers, context, dtype):
+    attention = {"kind": "mha", "num_heads": heads, "num_kv_heads": heads, "head_dim": head_dim}
+    mha = kv_cache(make_spec(attention, num_layers=num_layers), context, dtype=dtype)
+    assert mha.kv_bytes == mha.mha_equivalent_bytes
+    assert mha.kv_bytes == num_layers * -(-context * 2 * heads * head_dim * DTYPE_BITS[dtype] // 8)
 
 
 @given(specs(), contexts, st.integers(1, 512), dtypes)

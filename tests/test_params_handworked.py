@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from testpaths import DATA
+
 from archcmp.analysis.params import count_params
 from archcmp.load import parse_spec
 from archcmp.registry import Registry
-from testpaths import DATA
 
 
 def test_gpt2_small_is_124_439_808():

@@ -4,10 +4,10 @@ which was produced by instantiating the published configs in transformers."""
 from __future__ import annotations
 
 import pytest
+from testpaths import REFERENCE, expected_params
 
 from archcmp.analysis.params import count_params
 from archcmp.registry import Registry
-from testpaths import REFERENCE, expected_params
 
 EXPECTED = expected_params()
 pytestmark = pytest.mark.skipif(not EXPECTED, reason=f"no reference data at {REFERENCE}")

@@ -6,8 +6,14 @@ from hypothesis import strategies as st
 
 from archcmp.errors import ArchcmpError
 from archcmp.units import (
-    figure_tolerance, format_bytes, format_context, format_params, parse_bytes, parse_context,
-    parse_contexts, parse_count,
+    figure_tolerance,
+    format_bytes,
+    format_context,
+    format_params,
+    parse_bytes,
+    parse_context,
+    parse_contexts,
+    parse_count,
 )
 
 

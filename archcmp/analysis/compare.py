@@ -11,18 +11,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from archcmp.analysis.facts import Fact, card
+from archcmp.analysis.factvalues import jsonable
 from archcmp.analysis.flops import count_flops
 from archcmp.analysis.kvcache import kv_cache
 from archcmp.analysis.params import count_params
+from archcmp.plan import expand
 from archcmp.schema import ModelSpec
 
-Value = str | int | float | None
+Value = object  # a fact value: a number, a word, a structured value or None
+
 
 @dataclass(frozen=True)
 class Row:
     group: str
     name: str
-    words: str
     values: tuple[Value, ...]
     unit: str = ""
 
@@ -53,7 +55,7 @@ class Comparison:
                   "active_excl_embedding": self.options.active_excl_embedding}
         return {
             model: dict(chosen)
-            | {row.name: row.values[i] for row in self.rows}
+            | {row.name: jsonable(row.values[i]) for row in self.rows}
             for i, model in enumerate(self.models)
         }
 
@@ -68,25 +70,27 @@ class Options:
     active_excl_embedding: bool = False
 
 
-def cost_facts(spec: ModelSpec, options: Options) -> list[Fact]:
+def cost_facts(spec: ModelSpec, options: Options, plan=None) -> list[Fact]:
     """KV cache and FLOPs at the context for one sequence, as the kvcache and
     flops commands count them (MLA decode absorbed)."""
-    context, dtype = options.context, options.dtype
-    kv = kv_cache(spec, context, batch=1, dtype=dtype)
-    flops = count_flops(spec, context, options.attention)
+    plan = plan or expand(spec)
+    kv = kv_cache(spec, options.context, batch=1, dtype=options.dtype, plan=plan)
+    flops = count_flops(spec, options.context, options.attention, plan=plan)
     g = "Cost"
     return [
-        Fact(g, "kv_bytes_per_token", kv.kv_bytes_per_token_all_layers, f"KV cache per token ({dtype})", "bytes"),
-        Fact(g, "kv_bytes", kv.kv_bytes, f"KV cache at the context ({dtype})", "bytes"),
-        Fact(g, "prefill_flops_per_token", flops.prefill_flops_per_token, "prefill FLOPs per token", "flops"),
-        Fact(g, "decode_flops_per_token", flops.decode.total, "decode FLOPs per token at the context", "flops"),
+        Fact(g, "kv_bytes_per_token_all_layers", kv.kv_bytes_per_token_all_layers, "bytes"),
+        Fact(g, "kv_bytes_per_token_full_layers", kv.kv_bytes_per_token_full_layers, "bytes"),
+        Fact(g, "kv_bytes", kv.kv_bytes, "bytes"),
+        Fact(g, "prefill_flops_per_token", flops.prefill_flops_per_token, "flops"),
+        Fact(g, "decode_flops_per_token", flops.decode.total, "flops"),
     ]
 
 
 def model_facts(spec: ModelSpec, options: Options) -> list[Fact]:
-    facts = card(spec, count_params(spec), options.active_excl_embedding)
+    plan = expand(spec)  # once per model, for every count below
+    facts = card(spec, count_params(spec, plan), options.active_excl_embedding, plan)
     about = next(i for i, f in enumerate(facts) if f.group == "About")
-    return facts[:about] + cost_facts(spec, options) + facts[about:]
+    return facts[:about] + cost_facts(spec, options, plan) + facts[about:]
 
 
 def compare(specs: list[ModelSpec], context: int = 32768, dtype: str = "bf16", attention: str = "causal",
@@ -101,7 +105,7 @@ def compare(specs: list[ModelSpec], context: int = 32768, dtype: str = "bf16", a
         for fact in facts:
             groups.setdefault(fact.group, {}).setdefault(fact.name, fact)
     rows = tuple(
-        Row(first.group, name, first.words, tuple(_value(m.get(name)) for m in by_name), first.unit)
+        Row(first.group, name, tuple(_value(m.get(name)) for m in by_name), first.unit)
         for group in groups.values()
         for name, first in group.items()
     )
@@ -114,7 +118,7 @@ def _value(fact: Fact | None) -> Value:
 
 @dataclass(frozen=True)
 class Change:
-    words: str
+    name: str
     before: Value
     after: Value
     unit: str
@@ -127,7 +131,8 @@ class Change:
         return self.after / self.before - 1 if numbers and self.before else None
 
     def to_json(self) -> dict:
-        return {"what": self.words, "from": self.before, "to": self.after, "relative": self.relative}
+        return {"what": self.name, "from": jsonable(self.before), "to": jsonable(self.after),
+                "relative": self.relative}
 
 
 @dataclass(frozen=True)
@@ -138,6 +143,7 @@ class Diff:
 
     before: str
     after: str
+    options: Options
     architecture: tuple[Change, ...]
     consequences: tuple[Change, ...]
     training: tuple[Change, ...]
@@ -150,19 +156,20 @@ class Diff:
 
 # Rows that restate other rows or are bookkeeping: left out of `diff`.
 RESTATED = {"name", "family", "sources", "active_share", "embedding_share", "moe_layers"}
-CONSEQUENCES = ("total_params", "active_params", "active_params_excl_embedding", "kv_bytes_per_token",
-                "kv_bytes", "prefill_flops_per_token", "decode_flops_per_token")
+CONSEQUENCES = ("total_params", "active_params", "active_params_excl_embedding",
+                "kv_bytes_per_token_all_layers", "kv_bytes_per_token_full_layers", "kv_bytes", "prefill_flops_per_token", "decode_flops_per_token")
 
 
 def diff(comparison: Comparison) -> Diff:
     """What differs between the two models of ``comparison``, in its terms."""
-    assert len(comparison.models) == 2, "diff compares exactly two models"
+    if len(comparison.models) != 2:
+        raise ValueError("diff compares exactly two models")
     parts: dict[str, list[Change]] = {"architecture": [], "consequences": [], "training": []}
     for row in comparison.rows:
-        change = Change(row.words, row.values[0], row.values[1], row.unit, row.group)
+        change = Change(row.name, row.values[0], row.values[1], row.unit, row.group)
         if row.name in CONSEQUENCES:
             parts["consequences"].append(change)
         elif not row.same and row.name not in RESTATED:
             parts["training" if row.group == "About" else "architecture"].append(change)
-    return Diff(comparison.models[0], comparison.models[1],
+    return Diff(comparison.models[0], comparison.models[1], comparison.options,
                 *(tuple(parts[p]) for p in ("architecture", "consequences", "training")))

@@ -8,10 +8,9 @@ within one unit of its last stated digit: vendors both round (Qwen3-8B's
 from __future__ import annotations
 
 from archcmp.analysis.params import ParamsResult
+from archcmp.checks import Finding
 from archcmp.schema import ModelSpec
 from archcmp.units import figure_tolerance, format_params
-
-Finding = tuple[tuple[str, ...], str]
 
 
 def published_findings(spec: ModelSpec, counts: ParamsResult) -> list[Finding]:

@@ -16,22 +16,25 @@ def list_models(
     active_excl_embedding: ActiveExclEmbeddingOption = False,
 ) -> None:
     """Every known model: id, family, total/active parameters, attention, release."""
+    from archcmp.analysis.factvalues import attention_layout, jsonable
     from archcmp.analysis.params import count_params
-    from archcmp.plan import attention_label
+    from archcmp.plan import expand
     from archcmp.render.card_view import list_table
     from archcmp.render.tabular import emit
 
     rows = []
     for spec in registry(specs).all():
-        counts = count_params(spec)
+        plan = expand(spec)
+        counts = count_params(spec, plan)
         rows.append({
             "id": spec.id, "name": spec.name, "family": spec.family, "aliases": spec.aliases,
             "total_params": counts.total_params,
             "active_params": counts.active_params_excl_embedding if active_excl_embedding else counts.active_params,
-            "attention": attention_label(spec),
+            "attention": attention_layout(spec.attention.kind, plan),
             "release_date": spec.release_date.isoformat() if spec.release_date else None,
         })
-    emit([list_table(rows, raw=format == "csv", active_excl_embedding=active_excl_embedding)], format, rows)
+    emit([list_table(rows, raw=format == "csv", active_excl_embedding=active_excl_embedding)], format,
+         jsonable(rows))
 
 
 @app.command()
@@ -43,15 +46,18 @@ def show(
 ) -> None:
     """A model's architecture card: attention, norms, positions, MoE layout, counts."""
     from archcmp.analysis.facts import card
+    from archcmp.analysis.factvalues import jsonable
     from archcmp.analysis.params import count_params
+    from archcmp.plan import expand
     from archcmp.render.card_view import card_table
     from archcmp.render.tabular import emit
 
     tables, data = [], []
     for spec in resolve_all(specs, models):
-        counts = count_params(spec)
-        facts = card(spec, counts, active_excl_embedding)
+        plan = expand(spec)
+        counts = count_params(spec, plan)
+        facts = card(spec, counts, active_excl_embedding, plan)
         tables.append(card_table(f"{spec.id} — {spec.name}", facts, raw=format == "csv"))
         data.append({"model": spec.id, "spec": spec.model_dump(mode="json", exclude_none=True),
-                     "params": counts.to_json(), "facts": {f.name: f.value for f in facts}})
+                     "params": counts.to_json(), "facts": {f.name: jsonable(f.value) for f in facts}})
     emit(tables, format, data)

@@ -8,7 +8,14 @@ from typing import Annotated
 import typer
 
 from archcmp.app import (
-    ActiveExclEmbeddingOption, AttentionOption, DtypeOption, FormatOption, SpecsOption, app, registry,
+    ActiveExclEmbeddingOption,
+    AttentionOption,
+    DtypeOption,
+    FormatOption,
+    SpecsOption,
+    app,
+    check_choice,
+    registry,
 )
 
 
@@ -39,10 +46,12 @@ def compare(
     from archcmp.analysis.compare import compare as run_compare
     from archcmp.analysis.params import count_params
     from archcmp.errors import ArchcmpError
+    from archcmp.kinds.base import ATTENTION_MODES
     from archcmp.render import compare_view
     from archcmp.render.tabular import console, emit
     from archcmp.units import parse_context
 
+    check_choice("--attention", attention, ATTENTION_MODES)
     reg = registry(specs)
     chosen = [reg.resolve(name) for name in models or []]
     if family:
@@ -73,10 +82,12 @@ def diff(
     """What differs between two architectures, in words, and what it changes."""
     from archcmp.analysis.compare import compare as run_compare
     from archcmp.analysis.compare import diff as run_diff
+    from archcmp.kinds.base import ATTENTION_MODES
     from archcmp.render import compare_view
     from archcmp.render.tabular import emit
     from archcmp.units import parse_context
 
+    check_choice("--attention", attention, ATTENTION_MODES)
     reg = registry(specs)
     first, second = reg.resolve(a), reg.resolve(b)
     result = run_diff(run_compare([first, second], parse_context(ctx), dtype, attention))

@@ -6,7 +6,15 @@ from typing import Annotated
 
 import typer
 
-from archcmp.app import AttentionOption, FormatOption, ModelsArgument, SpecsOption, app, resolve_all
+from archcmp.app import (
+    AttentionOption,
+    FormatOption,
+    ModelsArgument,
+    SpecsOption,
+    app,
+    check_choice,
+    resolve_all,
+)
 
 CtxOption = Annotated[str, typer.Option("--ctx", help="Context: prefill length and decode position (4096, 32k, 128k, 1M).")]
 TrainTokensOption = Annotated[
@@ -29,10 +37,13 @@ def flops(
 ) -> None:
     """FLOPs of a prefill of --ctx tokens, one decode step after them, and training."""
     from archcmp.analysis.flops import count_flops
+    from archcmp.kinds.base import ATTENTION_MODES, MLA_DECODE_FORMS
     from archcmp.render.flops_view import flops_table
     from archcmp.render.tabular import emit
     from archcmp.units import parse_context, parse_count
 
+    check_choice("--attention", attention, ATTENTION_MODES)
+    check_choice("--mla-decode", mla_decode, MLA_DECODE_FORMS)
     context = parse_context(ctx)
     tokens = parse_count(train_tokens, "--train-tokens") if train_tokens is not None else None
     results = [count_flops(spec, context, attention, tokens, mla_decode) for spec in resolve_all(specs, models)]

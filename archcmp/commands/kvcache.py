@@ -6,7 +6,16 @@ from typing import Annotated
 
 import typer
 
-from archcmp.app import DtypeOption, FormatOption, ModelsArgument, SpecsOption, app, resolve_all
+from archcmp.app import (
+    ConventionOption,
+    DtypeOption,
+    FormatOption,
+    ModelsArgument,
+    SpecsOption,
+    app,
+    check_choice,
+    resolve_all,
+)
 
 DEFAULT_CONTEXT = "128k"  # one context for every model, so rows compare; 128k is today's common long context
 
@@ -25,21 +34,26 @@ def kvcache(
     dtype: DtypeOption = "bf16",
     budget: BudgetOption = None,
     per_layer: Annotated[bool, typer.Option("--per-layer", help="Also a table of every layer.")] = False,
+    convention: ConventionOption = "vllm",
     format: FormatOption = "table",
     specs: SpecsOption = None,
 ) -> None:
     """KV-cache bytes per token and at a context: MHA, GQA, MQA, MLA, sliding, chunked and shared layers."""
     from archcmp.analysis.kvcache import dtype_bits, kv_cache
+    from archcmp.kinds.base import CONVENTIONS
+    from archcmp.plan import expand
     from archcmp.render.kvcache_view import kvcache_table, layers_table
     from archcmp.render.tabular import emit
     from archcmp.units import parse_bytes, parse_contexts, parse_count
 
+    check_choice("--convention", convention, CONVENTIONS)
     contexts = parse_contexts(ctx)
     sequences = parse_count(batch, "batch")
     dtype_bits(dtype)
     budget_bytes = None if budget is None else parse_bytes(budget, "budget")
-    results = [kv_cache(spec, context, sequences, dtype, budget_bytes)
-               for spec in resolve_all(specs, models) for context in contexts]
+    plans = [(spec, expand(spec)) for spec in resolve_all(specs, models)]
+    results = [kv_cache(spec, context, sequences, dtype, budget_bytes, convention, plan)
+               for spec, plan in plans for context in contexts]
     raw = format == "csv"
     tables = [kvcache_table(results, raw=raw)]
     if per_layer:

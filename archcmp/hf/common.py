@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from archcmp.hf import patterns, rope
 from archcmp.hf.reader import Reader
-from archcmp.schema import ModelSpec
+from archcmp.schema import ModelSpec, SoftmaxAttention
 
 # transformers ACT2FN names -> spec activations (same function, or the
 # tanh approximation of GELU under its several names)
@@ -184,13 +184,13 @@ def decoder_config(spec: ModelSpec, model_type: str) -> dict:
         "hidden_size": spec.hidden_size,
         "num_hidden_layers": spec.num_layers,
         "num_attention_heads": att.num_heads,
-        "num_key_value_heads": att.num_kv_heads,
-        "head_dim": att.head_dim,
         "intermediate_size": spec.intermediate_size_at(0),
         "hidden_act": hf_activation(spec),
         "max_position_embeddings": spec.max_context or 4096,
         "tie_word_embeddings": spec.embeddings.tied_output,
     }
+    if isinstance(att, SoftmaxAttention):  # latent attention has no KV heads (its families add its ranks)
+        config.update(num_key_value_heads=att.num_kv_heads, head_dim=att.head_dim)
     if spec.positions.kind == "rope":
         config.update(rope.legacy_keys(spec))
     return config

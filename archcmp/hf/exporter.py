@@ -4,7 +4,7 @@ The target ``model_type`` is the spec's ``hf_model_type``, else the first
 family, trying those whose spec ``family`` label matches first, that
 represents the spec exactly. "Exactly" is checked, not assumed: the written
 config is read back with the importer and must give the same architecture
-(:mod:`archcmp.hf.compare`), so a spec feature the target family lacks (say,
+(:mod:`archcmp.hf.sameness`), so a spec feature the target family lacks (say,
 q/k norm in a Llama config) is an error rather than a silently different model.
 """
 
@@ -14,7 +14,7 @@ import json
 from dataclasses import dataclass
 
 from archcmp.errors import ArchcmpError
-from archcmp.hf import compare
+from archcmp.hf import sameness
 from archcmp.hf.families import FAMILIES, WRAPPERS, supported
 from archcmp.hf.importer import read_body
 from archcmp.schema import ModelSpec
@@ -69,7 +69,7 @@ def _try(spec: ModelSpec, model_type: str) -> dict | list[str]:
         back = ModelSpec.model_validate({**_metadata(spec), **body.fields})
     except (ArchcmpError, ValueError) as exc:
         return [_reason(exc)]
-    return compare.differences(spec, back) or config
+    return sameness.differences(spec, back) or config
 
 
 def _reason(exc: Exception) -> str:
@@ -81,4 +81,4 @@ def _reason(exc: Exception) -> str:
 
 
 def _metadata(spec: ModelSpec) -> dict:
-    return spec.model_dump(include=set(compare.METADATA), exclude_none=True)
+    return spec.model_dump(include=set(sameness.METADATA), exclude_none=True)

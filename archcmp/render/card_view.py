@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from archcmp.analysis.facts import Fact
 from archcmp.render.cells import value_text
+from archcmp.render.facts_text import layout_text
 from archcmp.render.tabular import Table
 from archcmp.units import format_params
+
 
 def card_table(model: str, facts: list[Fact], raw: bool = False) -> Table:
     table = Table(model, ["", "value"], align=["left", "left"])

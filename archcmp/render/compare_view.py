@@ -4,8 +4,9 @@ they do not fit the terminal, or transposed), and diffs as sentences."""
 from __future__ import annotations
 
 from archcmp.analysis.compare import Change, Comparison, Diff, Row
-from archcmp.render.tabular import Table
 from archcmp.render.cells import value_text
+from archcmp.render.facts_text import fact_words
+from archcmp.render.tabular import Table
 from archcmp.units import format_context
 
 MIN_COLUMN = 16  # characters a model column needs to stay readable
@@ -35,7 +36,7 @@ def compare_tables(comparison: Comparison, only_diff: bool = False, raw: bool = 
             for j, c in enumerate(columns, start=1):
                 if row.differs_from_first(c):
                     table.marked.add((len(table.rows), j))
-            table.add(row.words, *(value_text(row.values[c], row.unit, raw) for c in columns))
+            table.add(_words(row.name, comparison), *(value_text(row.values[c], row.unit, raw) for c in columns))
         table.caption = f"marked: differs from {models[0]}" if len(models) > 1 and not raw else None
         tables.append(table)
     return tables
@@ -44,20 +45,25 @@ def compare_tables(comparison: Comparison, only_diff: bool = False, raw: bool = 
 def transposed_table(comparison: Comparison, only_diff: bool = False, raw: bool = False) -> Table:
     """Models as rows, facts as columns: for many models and few facts."""
     rows = _rows(comparison, only_diff)
-    table = Table("Comparison", ["model", *(row.words for row in rows)], align=["left"] * (len(rows) + 1))
+    table = Table("Comparison", ["model", *(_words(row.name, comparison) for row in rows)], align=["left"] * (len(rows) + 1))
     for i, model in enumerate(comparison.models):
         table.add(model, *(value_text(row.values[i], row.unit, raw) for row in rows))
         table.marked |= {(i, j) for j, row in enumerate(rows, start=1) if row.differs_from_first(i)}
     return table
 
 
-def change_text(change: Change) -> str:
+def _words(name: str, comparison: Comparison) -> str:
+    return fact_words(name, comparison.dtype, comparison.options.active_excl_embedding)
+
+
+def change_text(change: Change, result: Diff) -> str:
     before, after = value_text(change.before, change.unit), value_text(change.after, change.unit)
+    words = fact_words(change.name, result.options.dtype)
     if change.before == change.after:
-        return f"{change.words}: unchanged, {before}"
+        return f"{words}: unchanged, {before}"
     relative = change.relative
     suffix = f" ({relative:+.1%})".replace("-", "−") if relative is not None else ""
-    return f"{change.words}: {before} → {after}{suffix}"
+    return f"{words}: {before} → {after}{suffix}"
 
 
 def diff_lines(result: Diff) -> list[str]:
@@ -65,10 +71,10 @@ def diff_lines(result: Diff) -> list[str]:
         lines = [f"{result.before} and {result.after} have the same architecture"]
     else:
         lines = [f"{result.before} → {result.after}"]
-        lines += [f"  {change_text(c)}" for c in result.architecture]
-    lines += ["so:"] + [f"  {change_text(c)}" for c in result.consequences]
+        lines += [f"  {change_text(c, result)}" for c in result.architecture]
+    lines += ["so:"] + [f"  {change_text(c, result)}" for c in result.consequences]
     if result.training:
-        lines += ["also:"] + [f"  {change_text(c)}" for c in result.training]
+        lines += ["also:"] + [f"  {change_text(c, result)}" for c in result.training]
     return lines
 
 
@@ -76,7 +82,7 @@ def diff_table(result: Diff, raw: bool = False) -> Table:
     table = Table(f"{result.before} → {result.after}", ["what", "from", "to", "change"])
     for change in result.architecture + result.consequences + result.training:
         relative = change.relative
-        table.add(change.words, value_text(change.before, change.unit, raw),
+        table.add(fact_words(change.name, result.options.dtype), value_text(change.before, change.unit, raw),
                   value_text(change.after, change.unit, raw),
                   "" if relative is None else (f"{relative:.6f}" if raw else f"{relative:+.1%}"))
     return table

@@ -31,12 +31,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import pytest
+from small import build_model, reference_config, shrink_config, shrink_spec
 
 from archcmp.analysis.flops import count_flops, training_flops
+from archcmp.kinds.base import FlopOptions
 from archcmp.plan import expand
 from archcmp.registry import Registry
 from archcmp.schema import ModelSpec
-from small import build_model, reference_config, shrink_config, shrink_spec
 
 TOKENS = 16  # prefill length and decode position: below every window and chunk
 DENSE_EXPERTS = ("Llama4TextExperts",)  # run all experts for every token
@@ -179,7 +180,7 @@ def test_training_step_is_three_forwards(case):
     forward = measure(model, run)
     both = measure(model, lambda: run().logits.sum().backward())
     model.zero_grad(set_to_none=True)
-    training = training_flops(spec, expand(spec), TOKENS, "full", TOKENS)
+    training = training_flops(spec, expand(spec), TOKENS, FlopOptions("full"), TOKENS)
     assert (training.linear, training.attention) == (3 * forward.linear, 3 * forward.attention)
     assert training.flops == both.linear + both.attention
 

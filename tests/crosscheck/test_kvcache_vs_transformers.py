@@ -28,11 +28,11 @@ import functools
 from dataclasses import dataclass, field
 
 import pytest
+from small import build_model, reference_config, shrink_config, shrink_spec
 
 from archcmp.analysis.kvcache import kv_cache
 from archcmp.plan import expand
 from archcmp.registry import Registry
-from small import build_model, reference_config, shrink_config, shrink_spec
 
 WINDOW, CHUNK = 16, 32
 CONTEXTS = (12, 40)  # below every window, and beyond them all
@@ -169,9 +169,9 @@ def test_plan_matches_transformers_layer_types(name):
     seen = observe(name)
     config, plan = seen.config, expand(seen.spec)
     types = getattr(config, "layer_types", None) or ["full_attention"] * config.num_hidden_layers
-    assert [layer.attention for layer in plan] == [HF_LAYER_TYPES[t] for t in types]
+    assert [block.mixer.span.kind for block in plan] == [HF_LAYER_TYPES[t] for t in types]
     if getattr(config, "no_rope_layers", None):  # Llama 4: 1 = RoPE, 0 = NoPE
-        assert [layer.rope for layer in plan] == [bool(flag) for flag in config.no_rope_layers]
+        assert [block.mixer.position == "rope" for block in plan] == [bool(flag) for flag in config.no_rope_layers]
 
 
 @pytest.mark.parametrize("name", sorted(CASES))

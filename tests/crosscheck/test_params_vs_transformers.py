@@ -25,10 +25,10 @@ from small import build_model, reference_names
 
 from archcmp.analysis.params import COMPONENTS, count_params
 from archcmp.hf.common import BASE_IGNORED
-from archcmp.hf.compare import differences
 from archcmp.hf.exporter import export_spec
 from archcmp.hf.families import FAMILIES, WRAPPERS
 from archcmp.hf.importer import import_file
+from archcmp.hf.sameness import differences
 from archcmp.registry import Registry
 
 REPO = Path(__file__).resolve().parents[2]

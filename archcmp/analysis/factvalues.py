@@ -1,0 +1,126 @@
+"""Structured fact values: what a card says, as data. Each is hashable (so
+``compare`` can tell equal values apart) and turns into plain JSON; the
+words for it are written by :mod:`archcmp.render.facts_text`."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Run:
+    """Layers ``start`` to ``stop`` (inclusive) share ``label``."""
+
+    start: int
+    stop: int
+    label: str
+
+
+def runs(labels: list[str]) -> tuple[Run, ...]:
+    """``[dense, dense, moe, moe]`` → runs 0-1 dense, 2-3 moe."""
+    found, start = [], 0
+    for i in range(1, len(labels) + 1):
+        if i == len(labels) or labels[i] != labels[start]:
+            found.append(Run(start, i - 1, labels[start]))
+            start = i
+    return tuple(found)
+
+
+@dataclass(frozen=True)
+class SpanCount:
+    span: str  # "full" | "sliding" | "chunked"
+    window: int | None
+    num_layers: int
+
+
+@dataclass(frozen=True)
+class AttentionLayout:
+    """The attention kind and how many layers attend in each span, in the
+    order sliding, chunked, full."""
+
+    kind: str
+    spans: tuple[SpanCount, ...]
+
+
+def attention_layout(kind: str, plan) -> AttentionLayout:
+    counts: dict[tuple, int] = {}
+    for block in plan:
+        span = block.mixer.span
+        counts[(span.kind, span.window)] = counts.get((span.kind, span.window), 0) + 1
+    order = ("sliding", "chunked", "full")
+    spans = sorted((SpanCount(s, w, n) for (s, w), n in counts.items()), key=lambda c: order.index(c.span))
+    return AttentionLayout(kind, tuple(spans))
+
+
+@dataclass(frozen=True)
+class LatentDims:
+    qk_nope_head_dim: int
+    qk_rope_head_dim: int
+
+
+@dataclass(frozen=True)
+class ScoreScale:
+    """Scores not scaled at all (``unit``), or by 1/sqrt(``dim``)."""
+
+    unit: bool
+    dim: int | None
+
+
+@dataclass(frozen=True)
+class PositionKind:
+    kind: str  # "rope" | "learned" | "none"
+    learned_positions: int | None
+
+
+@dataclass(frozen=True)
+class Scaling:
+    type: str
+    factor: float
+    full_layers_only: bool  # with a separate local theta, local layers keep plain RoPE
+
+
+@dataclass(frozen=True)
+class LayerSet:
+    layers: tuple[int, ...]
+    num_layers: int
+
+
+@dataclass(frozen=True)
+class FFNKind:
+    moe: bool
+    gated: bool
+    activation: str
+
+
+@dataclass(frozen=True)
+class Router:
+    """The parts of the routing the spec states (``None``: not stated)."""
+
+    scoring: str | None
+    top_k: int
+    normalize_top_k: bool | None
+    routed_scaling_factor: float | None
+
+
+@dataclass(frozen=True)
+class NormFact:
+    kind: str
+    placement: str
+
+
+@dataclass(frozen=True)
+class MatFormerFact:
+    parent: str | None
+    nested: tuple[str, ...]
+
+
+def jsonable(value: object) -> object:
+    """Plain JSON data for a fact value."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, tuple | list):
+        return [jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {key: jsonable(v) for key, v in value.items()}
+    return value

@@ -1,0 +1,116 @@
+"""What every layer kind tells the analyzers, in one vocabulary.
+
+Each kind of token mixer, feed-forward and block extra is one module with one
+frozen dataclass (its concrete shapes for one layer) that answers:
+
+* ``tensors()``: its weights, one :class:`Tensor` per parameter, with the
+  params component it belongs to;
+* ``macs()``: the multiply-adds of one token through its weights, by
+  component (2 FLOPs each);
+* ``cache(convention)``: what it keeps per sequence, as :class:`CachePart`
+  entries that grow with the context or are a fixed state (token mixers);
+* ``prefill_core_flops`` / ``decode_core_flops``: the token-mixing FLOPs
+  that are not a multiplication by a weight (attention scores and values).
+
+This is the shape of vLLM's one-class-per-kind ``KVCacheSpec``
+(``vllm/v1/kv_cache_interface.py``: ``page_size_bytes``,
+``max_memory_usage_bytes``). Analyzers only sum these answers over the plan.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from math import prod
+
+# Components of the parameter and FLOP counts, one vocabulary for both
+# (``shared/reference/expected_params.json`` names). FLOPs add
+# ``attention_core``: scores and values, which multiply no weight.
+PARAM_COMPONENTS = (
+    "embedding", "attention", "dense_mlp", "routed_experts", "shared_experts", "router", "norms", "lm_head",
+    "other",
+)
+FLOP_COMPONENTS = (
+    "attention", "attention_core", "dense_mlp", "routed_experts", "shared_experts", "router", "lm_head", "other",
+)
+CONVENTIONS = ("vllm", "transformers")
+
+
+@dataclass(frozen=True)
+class Tensor:
+    """One parameter tensor: a matrix is ``(out_features, in_features)``, a
+    vector ``(n,)``. ``copies`` identical tensors (a MoE layer's experts), of
+    which one token uses ``active_copies`` (``None``: all of them)."""
+
+    name: str
+    component: str
+    shape: tuple[int, ...]
+    copies: int = 1
+    active_copies: int | None = None
+
+    @property
+    def elements(self) -> int:
+        return prod(self.shape) * self.copies
+
+    @property
+    def active_elements(self) -> int:
+        used = self.copies if self.active_copies is None else self.active_copies
+        return prod(self.shape) * used
+
+
+def matrix_macs(tensors: tuple[Tensor, ...]) -> dict[str, int]:
+    """Multiply-adds of one token through every weight matrix: one per
+    element a token uses (a vector is a bias, norm or scale: element-wise)."""
+    macs: dict[str, int] = {}
+    for tensor in tensors:
+        if len(tensor.shape) == 2:
+            macs[tensor.component] = macs.get(tensor.component, 0) + tensor.active_elements
+    return macs
+
+
+@dataclass(frozen=True)
+class Held:
+    """How many entries a growing cache part holds once ``context`` tokens
+    have been seen: one per ``stride`` tokens, at most ``cap``."""
+
+    cap: int | None = None
+    stride: int = 1
+
+    def entries(self, context: int) -> int:
+        count = context // self.stride
+        return count if self.cap is None else min(count, self.cap)
+
+    @property
+    def grows(self) -> bool:
+        """Without a cap, the part grows with the context for ever."""
+        return self.cap is None
+
+
+@dataclass(frozen=True)
+class CachePart:
+    """One cached tensor of one layer and sequence. With ``held``, ``shape``
+    is one entry and there are ``held.entries(context)`` of them; without, it
+    is a fixed state of that shape. ``dtype`` ``None`` is the cache dtype the
+    user chose; a fixed dtype (a fp32 state) is named."""
+
+    name: str
+    shape: tuple[int, ...]
+    held: Held | None
+    dtype: str | None = None
+
+    @property
+    def elements(self) -> int:
+        return prod(self.shape)
+
+
+ATTENTION_MODES = ("causal", "full")
+MLA_DECODE_FORMS = ("absorbed", "expanded")
+
+
+@dataclass(frozen=True)
+class FlopOptions:
+    """Conventions of the attention FLOP count: ``attention`` ``causal`` (a
+    query sees the keys its mask allows) or ``full`` (every key, as an
+    unmasked kernel computes); ``mla_decode`` how latent attention decodes."""
+
+    attention: str = "causal"
+    mla_decode: str = "absorbed"

@@ -1,0 +1,73 @@
+"""Feed-forward kinds: a dense MLP, or a mixture of experts.
+
+A gated MLP (SwiGLU/GeGLU) has ``gate_proj`` and ``up_proj`` H → I and
+``down_proj`` I → H; a plain one ``up_proj`` and ``down_proj`` (transformers
+``LlamaMLP``, ``GPT2MLP``). A MoE layer holds ``num_experts`` such MLPs of
+the expert width, a router H → E and optionally shared experts that every
+token uses (DeepSeekMoE, arXiv:2401.06066); a token visits
+``experts_per_token`` routed experts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from archcmp.kinds.base import Tensor, matrix_macs
+
+
+def mlp_tensors(prefix: str, component: str, hidden: int, width: int, gated: bool, bias: bool,
+                copies: int = 1, active: int | None = None) -> list[Tensor]:
+    names = ("gate_proj", "up_proj") if gated else ("up_proj",)
+    parts = [Tensor(f"{prefix}{n}", component, (width, hidden), copies, active) for n in names]
+    parts.append(Tensor(f"{prefix}down_proj", component, (hidden, width), copies, active))
+    if bias:
+        parts += [Tensor(f"{prefix}{n}.bias", component, (width,), copies, active) for n in names]
+        parts.append(Tensor(f"{prefix}down_proj.bias", component, (hidden,), copies, active))
+    return parts
+
+
+@dataclass(frozen=True)
+class DenseFFN:
+    hidden: int
+    width: int
+    gated: bool
+    activation: str
+    bias: bool = False
+    kind = "dense"
+
+    def tensors(self) -> tuple[Tensor, ...]:
+        return tuple(mlp_tensors("mlp.", "dense_mlp", self.hidden, self.width, self.gated, self.bias))
+
+    def macs(self) -> dict[str, int]:
+        return matrix_macs(self.tensors())
+
+
+@dataclass(frozen=True)
+class MoEFFN:
+    hidden: int
+    num_experts: int
+    experts_per_token: int
+    expert_width: int
+    gated: bool
+    activation: str
+    expert_bias: bool = False
+    router_bias: bool = False
+    shared_width: int = 0  # all shared experts together, as one MLP (0: none)
+    shared_bias: bool = False
+    shared_gate: bool = False  # a sigmoid gate H → 1 on the shared expert (Qwen2-MoE)
+    kind = "moe"
+
+    def tensors(self) -> tuple[Tensor, ...]:
+        h = self.hidden
+        parts = mlp_tensors("experts.", "routed_experts", h, self.expert_width, self.gated, self.expert_bias,
+                            copies=self.num_experts, active=self.experts_per_token)
+        parts.append(Tensor("router", "router", (self.num_experts, h)))
+        parts += [Tensor("router.bias", "router", (self.num_experts,))] if self.router_bias else []
+        if self.shared_width:
+            parts += mlp_tensors("shared_experts.", "shared_experts", h, self.shared_width, self.gated,
+                                 self.shared_bias)
+            parts += [Tensor("shared_expert_gate", "shared_experts", (1, h))] if self.shared_gate else []
+        return tuple(parts)
+
+    def macs(self) -> dict[str, int]:
+        return matrix_macs(self.tensors())

@@ -1,0 +1,89 @@
+"""Softmax attention over per-head keys and values: MHA, GQA, MQA.
+
+Weights (transformers ``LlamaAttention`` and relatives): ``q_proj``
+H → heads·d, ``k_proj``/``v_proj`` H → kv_heads·d, ``o_proj`` heads·d → H,
+optional biases, q/k norms and per-head sinks. A KV-shared layer (Gemma 3n)
+builds no k/v projections and caches nothing. Per token a layer caches K and
+V of every KV head: ``2 × kv_heads × head_dim`` elements (Shazeer 2019,
+arXiv:1911.02150; Ainslie et al. 2023, arXiv:2305.13245).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from archcmp.kinds.base import CachePart, FlopOptions, Tensor, matrix_macs
+from archcmp.kinds.span import Span
+
+
+@dataclass(frozen=True)
+class SoftmaxMixer:
+    kind: str  # "mha" | "gqa" | "mqa": the spec's name for this head layout
+    hidden: int
+    num_heads: int
+    num_kv_heads: int
+    head_dim: int
+    span: Span
+    position: str  # "rope" | "nope" | "learned"
+    rope_theta: float | None
+    owns_cache: bool = True
+    qkv_bias: bool = False
+    out_bias: bool = False
+    qk_norm: str = "none"  # "none" | "per_head" | "full" | "l2"
+    sinks: bool = False
+    decode_forms = ()  # one way to decode; latent attention has two
+
+    @property
+    def q_width(self) -> int:
+        return self.num_heads * self.head_dim
+
+    @property
+    def kv_width(self) -> int:
+        return self.num_kv_heads * self.head_dim
+
+    def tensors(self) -> tuple[Tensor, ...]:
+        h, q, kv, c = self.hidden, self.q_width, self.kv_width, "attention"
+        own = self.owns_cache
+        parts = [Tensor("q_proj", c, (q, h))]
+        parts += [Tensor("k_proj", c, (kv, h)), Tensor("v_proj", c, (kv, h))] if own else []
+        parts.append(Tensor("o_proj", c, (h, q)))
+        if self.qkv_bias:
+            parts.append(Tensor("q_proj.bias", c, (q,)))
+            parts += [Tensor("k_proj.bias", c, (kv,)), Tensor("v_proj.bias", c, (kv,))] if own else []
+        if self.out_bias:
+            parts.append(Tensor("o_proj.bias", c, (h,)))
+        norm = {"per_head": (self.head_dim, self.head_dim), "full": (q, kv)}.get(self.qk_norm)
+        if norm:  # "l2" normalizes without a weight
+            parts.append(Tensor("q_norm", c, (norm[0],)))
+            parts += [Tensor("k_norm", c, (norm[1],))] if own else []
+        if self.sinks:
+            parts.append(Tensor("sinks", c, (self.num_heads,)))
+        return tuple(parts)
+
+    def macs(self) -> dict[str, int]:
+        return matrix_macs(self.tensors())
+
+    def cache(self, convention: str) -> tuple[CachePart, ...]:
+        if not self.owns_cache:
+            return ()
+        return (CachePart("kv", (2, self.num_kv_heads, self.head_dim), self.span.held(convention)),)
+
+    def mha_equivalent_elements(self) -> int:
+        """K and V of every query head: the cache of the same layer as MHA."""
+        return 2 * self.num_heads * self.head_dim
+
+    def expanded_cache(self, convention: str) -> tuple[CachePart, ...] | None:
+        """No other layout than :meth:`cache`."""
+        return None
+
+    def pair_flops(self) -> int:
+        """Score and value products of one query against one key, all heads."""
+        return 2 * self.num_heads * 2 * self.head_dim
+
+    def prefill_core_flops(self, tokens: int, options: FlopOptions) -> int:
+        keys = tokens * tokens if options.attention == "full" else self.span.keys_seen_total(tokens)
+        return self.pair_flops() * keys
+
+    def decode_core_flops(self, position: int, options: FlopOptions) -> int:
+        keys = position if options.attention == "full" else self.span.keys_seen(position)
+        return self.pair_flops() * keys

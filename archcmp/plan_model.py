@@ -1,0 +1,30 @@
+"""The model-level tensors of a spec, outside the blocks: token (and
+position and per-layer) embeddings, the output head, the final norm, and
+Gemma 3n's model-level projections (transformers ``Gemma3nTextModel``)."""
+
+from __future__ import annotations
+
+from archcmp.kinds.base import Tensor
+from archcmp.kinds.extras import NormKind
+from archcmp.schema import ModelSpec
+
+
+def model_tensors(spec: ModelSpec) -> tuple[Tensor, ...]:
+    h, emb, norm = spec.hidden_size, spec.embeddings, NormKind(spec.norm.kind, spec.norm.bias)
+    parts = [Tensor("embed_tokens", "embedding", (spec.vocab_size, h))]
+    if emb.learned_positions:
+        parts.append(Tensor("embed_positions", "embedding", (emb.learned_positions, h)))
+    if emb.per_layer:
+        width = spec.num_layers * emb.per_layer.width
+        parts += [Tensor("embed_tokens_per_layer", "embedding", (emb.per_layer.vocab_size, width)),
+                  Tensor("per_layer_model_projection", "other", (width, h)),
+                  *norm.tensors("per_layer_projection_norm", emb.per_layer.width)]
+    if spec.altup:
+        streams = spec.altup.num_inputs - 1
+        parts += [Tensor("altup_projections", "other", (h, h), copies=streams),
+                  Tensor("altup_unembed_projections", "other", (h, h), copies=streams)]
+    if not emb.tied_output:  # a tied head is the embedding table, counted once
+        parts.append(Tensor("lm_head", "lm_head", (spec.vocab_size, h)))
+    if spec.norm.final:
+        parts += norm.tensors("norm", h)
+    return tuple(parts)

@@ -1,0 +1,126 @@
+"""The words for fact values and fact names: how a card, a comparison and a
+diff write what :mod:`archcmp.analysis.facts` states as data."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from archcmp.analysis import factvalues as fv
+
+WORDS = {
+    "total_params": "total parameters", "active_params": "active parameters per token",
+    "active_params_excl_embedding": "active without input embeddings", "active_share": "active share",
+    "vocab_size": "vocabulary", "num_layers": "layers", "max_context": "context length",
+    "attention_kind": "attention", "num_heads": "attention heads", "num_kv_heads": "KV heads",
+    "q_lora_rank": "q LoRA rank", "kv_lora_rank": "KV LoRA rank", "qk_head_dims": "q/k head dims",
+    "v_head_dim": "v head dim", "qk_norm": "QK-norm", "sinks": "attention sinks",
+    "score_scale": "attention score scale", "logit_softcapping": "attention logit soft-cap",
+    "attention_layers": "attention by layer", "window": "local window (sliding or chunk)",
+    "nope_layers": "NoPE layers", "dense_intermediate_size": "dense FFN size", "routed_experts": "routed experts",
+    "shared_experts": "shared experts", "experts_per_token": "experts per token",
+    "expert_intermediate_size": "expert size", "shared_expert_intermediate_size": "shared expert size",
+    "first_dense_layers": "first dense layers", "moe_layers": "MoE layers", "norm": "normalization",
+    "per_layer_embeddings": "per-layer embeddings (PLE)", "kv_sharing": "KV sharing",
+    "mtp": "multi-token prediction", "final_logit_softcapping": "final logit soft-cap", "release_date": "release",
+    "training_tokens": "training tokens",
+}
+
+
+def fact_words(name: str, dtype: str = "bf16", active_excl_embedding: bool = False) -> str:
+    """The row label of a fact; cost rows name the cache dtype."""
+    if name == "active_share" and active_excl_embedding:
+        return "active share (without input embeddings)"
+    cost = {"kv_bytes_per_token_all_layers": f"KV cache per token ({dtype})",
+            "kv_bytes_per_token_full_layers": f"KV per token, growing layers ({dtype})",
+            "kv_bytes": f"KV cache at the context ({dtype})",
+            "prefill_flops_per_token": "prefill FLOPs per token",
+            "decode_flops_per_token": "decode FLOPs per token at the context"}
+    return cost.get(name) or WORDS.get(name) or name.replace("_", " ")
+
+
+def ordinal(n: int) -> str:
+    """1st, 2nd, 3rd, 4th, 11th, 12th, 13th, 21st."""
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def runs_text(runs: tuple[fv.Run, ...]) -> str:
+    """Every layer's label; a short form when all agree or the list is long."""
+    if len(runs) == 1:
+        return f"all {runs[0].stop + 1} {runs[0].label}"
+    if len(runs) <= 8:
+        return ", ".join(_run(r) for r in runs)
+    counts: dict[str, int] = {}
+    for r in runs:
+        counts[r.label] = counts.get(r.label, 0) + r.stop - r.start + 1
+    return " + ".join(f"{n} {label}" for label, n in counts.items())
+
+
+def _run(r: fv.Run) -> str:
+    span = f"{r.start}" if r.start == r.stop else f"{r.start}-{r.stop}"
+    return f"{span} {r.label}"
+
+
+def layer_set_text(value: fv.LayerSet) -> str:
+    indices = value.layers
+    if len(indices) > 2 and len({b - a for a, b in zip(indices, indices[1:])}) == 1:
+        where = f"every {ordinal(indices[1] - indices[0])} from {indices[0]}"
+    else:
+        where = ", ".join(map(str, indices))
+    return f"{len(indices)} of {value.num_layers} ({where})"
+
+
+def layout_text(value: fv.AttentionLayout) -> str:
+    """``MLA``; ``GQA sliding(1024) + full 52:10``."""
+    kind = value.kind.upper()
+    if len(value.spans) == 1 and value.spans[0].span == "full":
+        return kind
+    parts = [f"{s.span}({s.window})" if s.window else s.span for s in value.spans]
+    return f"{kind} {' + '.join(parts)} {':'.join(str(s.num_layers) for s in value.spans)}"
+
+
+def router_text(value: fv.Router) -> str:
+    """``sigmoid, top-8 renormalized, ×2.5``: the parts the spec states."""
+    renormalized = {True: " renormalized", False: " not renormalized", None: ""}[value.normalize_top_k]
+    factor = f"×{value.routed_scaling_factor:g}" if value.routed_scaling_factor else None
+    parts = (value.scoring, f"top-{value.top_k}{renormalized}", factor)
+    return ", ".join(p for p in parts if p)
+
+
+_PLACEMENT = {"pre": "pre-norm", "post": "post-norm (inside residual)", "sandwich": "sandwich (pre + post)"}
+
+
+def _matformer(value: fv.MatFormerFact) -> str:
+    return f"nested in {value.parent}" if value.parent else f"contains {', '.join(value.nested) or 'sub-models'}"
+
+
+def _scaling(value: fv.Scaling) -> str:
+    text = f"{value.type} ×{value.factor:g}"
+    return text + " (full-attention layers)" if value.full_layers_only else text
+
+
+TEXT: dict[str, Callable[[Any], str]] = {
+    "share": lambda v: f"{100 * v:.1f}%",
+    "yesno": lambda v: "yes" if v else "no",
+    "layout": layout_text,
+    "q_lora": lambda v: "none (full-rank q)" if v == "full_rank" else f"{v:,}",
+    "dims": lambda v: f"{v.qk_nope_head_dim} nope + {v.qk_rope_head_dim} rope",
+    "names": lambda v: ", ".join(v) or "none",
+    "scale": lambda v: "1 (not scaled)" if v.unit else f"1/√{v.dim}",
+    "runs": runs_text,
+    "positions": lambda v: f"learned ({v.learned_positions})" if v.kind == "learned" else v.kind,
+    "scaling": _scaling,
+    "layer_set": layer_set_text,
+    "ffn": lambda v: f"{'MoE' if v.moe else 'dense'}, {'gated ' if v.gated else ''}{v.activation}",
+    "sizes": lambda v: ", ".join(f"{size:,}" for size in v) if isinstance(v, tuple) else f"{v:,}",
+    "router": router_text,
+    "norm": lambda v: f"{v.kind}, {_PLACEMENT[v.placement]}",
+    "dims_x": lambda v: " × ".join(map(str, v)),
+    "streams": lambda v: f"{v} streams",
+    "rank": lambda v: f"rank {v}",
+    "matformer": _matformer,
+    "kv_sharing": lambda v: f"layers {v[0]}-{v[1]} reuse earlier caches",
+    "modules": lambda v: f"{v} module(s)",
+    "lines": "\n".join,
+}

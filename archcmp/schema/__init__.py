@@ -1,0 +1,38 @@
+"""The spec file format: pydantic v2 models, unknown fields forbidden.
+
+:mod:`~archcmp.schema.base` holds the shared types, :mod:`~archcmp.schema.attention`
+the token-mixer variants (a union on ``kind``), :mod:`~archcmp.schema.sections`
+the other sections and :mod:`~archcmp.schema.model` the whole spec.
+"""
+
+from archcmp.schema.attention import (
+    ATTENTION_KINDS,
+    SPAN_LABELS,
+    Attention,
+    AttentionOverride,
+    LatentAttention,
+    SoftmaxAttention,
+)
+from archcmp.schema.base import LayerPattern, Published, Source, Strict, TrainingInfo
+from archcmp.schema.model import CrossFieldError, ModelSpec, json_schema
+from archcmp.schema.sections import (
+    AltUp,
+    Embeddings,
+    FeedForward,
+    KVSharing,
+    Laurel,
+    MatFormer,
+    MoE,
+    MultiTokenPrediction,
+    Norm,
+    PerLayerEmbeddings,
+    Positions,
+    RopeScaling,
+)
+
+__all__ = [
+    "ATTENTION_KINDS", "SPAN_LABELS", "AltUp", "Attention", "AttentionOverride", "CrossFieldError", "Embeddings",
+    "FeedForward", "KVSharing", "LatentAttention", "Laurel", "LayerPattern", "MatFormer", "MoE", "ModelSpec",
+    "MultiTokenPrediction", "Norm", "PerLayerEmbeddings", "Positions", "Published", "RopeScaling",
+    "SoftmaxAttention", "Source", "Strict", "TrainingInfo", "json_schema",
+]
