@@ -60,7 +60,7 @@ def test_llama_3_1_8b_at_tp2_by_hand():
 
 def test_kv_heads_replicate_beyond_tp():
     d8 = deployment("qwen3-235b-a22b", tp=8)
-    assert d8.kv_heads_replicated and d8.cache_bytes_per_token(0) == 48_128  # still one head per GPU
+    assert d8.replicated_kv_heads == 4 and d8.cache_bytes_per_token(0) == 48_128  # still one head per GPU
     assert deployment("qwen3-235b-a22b", tp=1).cache_bytes_per_token(0) == 94 * 2 * 4 * 128 * 2
     result = run_fit("qwen3-235b-a22b", "h200-sxm", 8, weights="fp8")
     assert any("each head replicated on 2 GPUs" in note for note in result.notes)
@@ -172,3 +172,19 @@ def test_budget_errors():
         budget(h100, "nominal", Decimal("1.5"))
     reported = budget(CATALOG.resolve("h100-sxm"), "reported", Decimal(1))
     assert reported == Budget(85_520_809_984, "reported", Decimal(1), 0)
+
+
+def test_fixed_states_count_once_per_sequence():
+    """A recurrent layer's state (a linear-attention kind) holds the same bytes
+    at any context, once per sequence, in its own dtype when it names one."""
+    from archcmp.analysis.deployment import LayerCache, PartCache
+
+    state = PartCache(elements=32 * 128 * 128, grows=False, cap=None, stride=1, dtype="fp32")
+    conv = PartCache(elements=3 * 8192, grows=False, cap=None, stride=1, dtype=None)
+    kv = PartCache(elements=2 * 2 * 256, grows=True, cap=None, stride=1, dtype=None)
+    layer = LayerCache(0, (state, conv, kv), None)
+    for context in (1, 4096, 1_000_000):
+        assert layer.bytes(context, 16, grows=False) == 32 * 128 * 128 * 4 + 3 * 8192 * 2
+    assert layer.bytes(4096, 16) == 4096 * 1024 * 2
+    capped = PartCache(elements=10, grows=True, cap=100, stride=4, dtype=None)  # one entry per 4 tokens, at most 100
+    assert capped.bytes(4096, 8) == 100 * 10 and capped.bytes(40, 8) == 10 * 10

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from archcmp.analysis.tensors import block_tensors, model_tensors
+from archcmp.plan import expand
 from archcmp.analysis.weight_formats import NAMES, matrix_bytes, weight_format
 from archcmp.errors import ArchcmpError
 from archcmp.registry import Registry
@@ -77,7 +77,7 @@ def test_llama_3_8b_q4_0_is_the_size_llama_bench_prints():
     Q4_0 keeps the output head in Q6_K and every vector in F32."""
     spec = Registry(use_env=False).resolve("llama3.1-8b")
     total = 0
-    for tensor in (*model_tensors(spec), *(t for b in block_tensors(spec) for t in b.tensors)):
+    for tensor in (*expand(spec).model_tensors, *(t for b in expand(spec) for t in b.tensors())):
         if len(tensor.shape) == 1:
             total += 4 * tensor.elements
         else:

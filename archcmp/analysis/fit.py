@@ -31,6 +31,7 @@ from archcmp.analysis.sharding import Layout, layout_problem
 from archcmp.analysis.weight_formats import WeightFormat
 from archcmp.errors import ArchcmpError
 from archcmp.hardware.schema import Device
+from archcmp.kinds.latent import LatentMixer
 from archcmp.schema import ModelSpec
 from archcmp.units import MAX_CONTEXT
 
@@ -72,12 +73,13 @@ class StageFit:
     num_layers: int
     weights_bytes: int
     cache_bytes: int
+    state_bytes: int
     total_bytes: int
 
     def to_json(self) -> dict:
         return {"stage": self.stage, "first_layer": self.first_layer, "num_layers": self.num_layers,
                 "weights_bytes_per_gpu": self.weights_bytes, "cache_bytes_per_gpu": self.cache_bytes,
-                "total_bytes_per_gpu": self.total_bytes}
+                "state_bytes_per_gpu": self.state_bytes, "total_bytes_per_gpu": self.total_bytes}
 
 
 @dataclass(frozen=True)
@@ -161,7 +163,7 @@ def fit(spec: ModelSpec, device: Device, gpus: int, layout: Layout, fmt: WeightF
         weights_by_component=deployment.weights[heaviest.stage].by_component,
         kv_bytes_per_gpu=heaviest.cache_bytes,
         kv_bytes_per_token_per_gpu=deployment.cache_bytes_per_token(heaviest.stage),
-        state_bytes_per_gpu=0,  # no fixed-state (linear attention) layers in today's schema
+        state_bytes_per_gpu=heaviest.state_bytes,
         total_bytes_per_gpu=heaviest.total_bytes, stages=stages,
         max_context=max_context(deployment, batch, room), max_batch=max_batch(deployment, context, room),
         min_gpus=min_gpus, min_gpus_layout=min_layout, model_max_context=spec.max_context,
@@ -172,22 +174,24 @@ def fit(spec: ModelSpec, device: Device, gpus: int, layout: Layout, fmt: WeightF
 
 def _stage_fit(deployment: Deployment, stage: int, context: int, batch: int, room: Budget) -> StageFit:
     weights = deployment.weights[stage].bytes
-    cache = deployment.cache_bytes(stage, context, batch)
+    cache, state = deployment.cache_bytes(stage, context, batch), deployment.state_bytes(stage, batch)
     layers = deployment.stages[stage]
-    return StageFit(stage, layers.start, len(layers), weights, cache, weights + cache + room.reserve_bytes)
+    return StageFit(stage, layers.start, len(layers), weights, cache, state,
+                    weights + cache + state + room.reserve_bytes)
 
 
 def _fits(deployment: Deployment, context: int, batch: int, room: Budget) -> bool:
     usable = room.usable_bytes - room.reserve_bytes
-    return all(w.bytes + deployment.cache_bytes(s, context, batch) <= usable for s, w in enumerate(deployment.weights))
+    return all(w.bytes + deployment.sequences_bytes(s, context, batch) <= usable
+               for s, w in enumerate(deployment.weights))
 
 
 def max_context(deployment: Deployment, batch: int, room: Budget) -> int:
     """The largest context (at most ``units.MAX_CONTEXT``) that fits at
-    ``batch``; 0 if the weights alone do not fit."""
-    low, high = 0, MAX_CONTEXT  # the answer lies in [low, high]
-    if not _fits(deployment, 0, batch, room):
+    ``batch``; 0 if not even one token does."""
+    if not _fits(deployment, 1, batch, room):
         return 0
+    low, high = 1, MAX_CONTEXT  # the answer lies in [low, high]
     while low < high:
         middle = (low + high + 1) // 2
         if _fits(deployment, middle, batch, room):
@@ -201,7 +205,7 @@ def max_batch(deployment: Deployment, context: int, room: Budget) -> int:
     usable = room.usable_bytes - room.reserve_bytes
     batches = []
     for s, weights in enumerate(deployment.weights):
-        per_sequence = deployment.cache_bytes(s, context, 1)
+        per_sequence = deployment.sequences_bytes(s, context, 1)
         left = usable - weights.bytes
         if left < 0:
             return 0
@@ -229,13 +233,13 @@ def fewest_gpus(spec: ModelSpec, tensors: ModelTensors, fmt: WeightFormat, scope
 
 def _notes(deployment: Deployment, context: int) -> tuple[str, ...]:
     spec, layout, notes = deployment.spec, deployment.layout, []
-    if deployment.kv_heads_replicated:
-        kv = spec.attention.num_kv_heads
+    kv = deployment.replicated_kv_heads
+    if kv:
         notes.append(f"TP {layout.tp} exceeds the {kv} KV heads: each GPU holds 1 KV head, each head "
                      f"replicated on {layout.tp // kv} GPUs")
-    if spec.attention.kind == "mla" and layout.tp > 1:
+    if layout.tp > 1 and any(isinstance(b.mixer, LatentMixer) and b.mixer.owns_cache for b in deployment.plan):
         notes.append(f"MLA: every one of the {layout.tp} TP ranks holds the whole latent cache; it does not shrink")
-    windowed = [c for c in deployment.caches if c.window is not None and c.elements_per_token]
+    windowed = [c for c in deployment.caches if c.window is not None and c.parts]
     if windowed:
         notes.append(f"{len(windowed)} sliding or chunked layers hold at most {windowed[0].window:,} tokens each")
     if spec.max_context is not None and context > spec.max_context:

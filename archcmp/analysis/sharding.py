@@ -28,9 +28,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from archcmp.analysis.tensors import Tensor
 from archcmp.errors import ArchcmpError
-from archcmp.plan import expand
+from archcmp.kinds.base import Tensor
+from archcmp.kinds.ffn import DenseFFN, MoEFFN
+from archcmp.kinds.latent import LatentMixer
+from archcmp.kinds.softmax import SoftmaxMixer
+from archcmp.plan import Plan, expand
 from archcmp.schema import ModelSpec
 
 COLUMN = {"q_proj", "q_b_proj", "kv_b_proj", "gate_proj", "up_proj", "sinks"}
@@ -78,49 +81,62 @@ def resolve_layout(spec: ModelSpec, gpus: int, tp: int | None, pp: int | None, e
         raise ArchcmpError(f"--tp {tp} × --pp {pp} = {tp * pp} GPUs does not divide the {gpus} GPUs given; "
                            "the rest would be data-parallel replicas of that size")
     layout = Layout(tp, pp, ep or 1, gpus // (tp * pp))
-    check_layout(spec, layout)
-    return layout
-
-
-def check_layout(spec: ModelSpec, layout: Layout) -> None:
     problem = layout_problem(spec, layout)
     if problem:
         raise ArchcmpError(problem)
+    return layout
 
 
-def layout_problem(spec: ModelSpec, layout: Layout) -> str | None:
-    """Why ``spec`` cannot run on ``layout`` (as vLLM would refuse it), or None."""
-    att, tp, model = spec.attention, layout.tp, spec.id
-    if att.num_heads % tp:
-        return f"--tp {tp} does not divide the {att.num_heads} attention heads of {model}"
-    kv = att.num_kv_heads
-    if att.kind != "mla" and kv % tp and tp % kv:
-        return (f"--tp {tp} and the {kv} KV heads of {model}: TP must divide the KV heads "
-                "or be a multiple of them")
-    widths = {layer.intermediate_size for layer in expand(spec) if layer.ffn == "dense"}
-    if spec.moe and spec.moe.num_shared_experts:
-        widths.add(spec.moe.shared_width)
-    for width in sorted(widths):
-        if width % tp:
-            return f"--tp {tp} does not divide the MLP width {width:,} of {model}"
-    if layout.pp > spec.num_layers:
-        return f"--pp {layout.pp} exceeds the {spec.num_layers} layers of {model}"
-    return _expert_problem(spec, layout)
+def layout_problem(spec: ModelSpec, layout: Layout, plan: Plan | None = None) -> str | None:
+    """Why ``spec`` cannot run on ``layout`` (as vLLM would refuse it), or
+    None. Every block is checked: layers may differ in KV heads or widths."""
+    plan, tp, model = plan or expand(spec), layout.tp, spec.id
+    if layout.pp > len(plan):
+        return f"--pp {layout.pp} exceeds the {len(plan)} layers of {model}"
+    for block, _ in plan.distinct_blocks():
+        problem = _mixer_problem(block.mixer, tp, model) or _ffn_problem(block.ffn, layout, model)
+        if problem:
+            return problem
+    return None if layout.ep == 1 or any(isinstance(b.ffn, MoEFFN) for b in plan) else \
+        f"--ep {layout.ep}: {model} has no routed experts"
 
 
-def _expert_problem(spec: ModelSpec, layout: Layout) -> str | None:
-    if spec.moe is None:
-        return None if layout.ep == 1 else f"--ep {layout.ep}: {spec.id} has no routed experts"
-    stage_gpus = layout.tp * layout.dp
-    if layout.ep > 1 and stage_gpus % layout.ep:
-        return (f"--ep {layout.ep} does not divide the {stage_gpus} GPUs of a pipeline stage "
-                "(TP × data-parallel replicas) that share the experts")
-    if layout.ep > spec.moe.num_experts:
-        return f"--ep {layout.ep} exceeds the {spec.moe.num_experts} routed experts of {spec.id}"
-    if spec.moe.expert_intermediate_size % layout.expert_tp:
-        return (f"each expert would be split {layout.expert_tp} ways, which does not divide the expert "
-                f"width {spec.moe.expert_intermediate_size:,} of {spec.id}")
+def _mixer_problem(mixer, tp: int, model: str) -> str | None:
+    match mixer:
+        case SoftmaxMixer():
+            if mixer.num_heads % tp:
+                return f"--tp {tp} does not divide the {mixer.num_heads} attention heads of {model}"
+            kv = mixer.num_kv_heads
+            if kv % tp and tp % kv:
+                return (f"--tp {tp} and the {kv} KV heads of {model}: TP must divide the KV heads "
+                        "or be a multiple of them")
+        case LatentMixer():
+            if mixer.num_heads % tp:
+                return f"--tp {tp} does not divide the {mixer.num_heads} attention heads of {model}"
+        case _:
+            raise ArchcmpError(f"{model}: no sharding rule for the layer kind {type(mixer).__name__}")
     return None
+
+
+def _ffn_problem(ffn, layout: Layout, model: str) -> str | None:
+    tp = layout.tp
+    match ffn:
+        case DenseFFN():
+            return f"--tp {tp} does not divide the MLP width {ffn.width:,} of {model}" if ffn.width % tp else None
+        case MoEFFN():
+            if ffn.shared_width % tp:
+                return f"--tp {tp} does not divide the shared-expert width {ffn.shared_width:,} of {model}"
+            stage_gpus = layout.tp * layout.dp
+            if layout.ep > 1 and stage_gpus % layout.ep:
+                return (f"--ep {layout.ep} does not divide the {stage_gpus} GPUs of a pipeline stage "
+                        "(TP × data-parallel replicas) that share the experts")
+            if layout.ep > ffn.num_experts:
+                return f"--ep {layout.ep} exceeds the {ffn.num_experts} routed experts of {model}"
+            if ffn.expert_width % layout.expert_tp:
+                return (f"each expert would be split {layout.expert_tp} ways, which does not divide the expert "
+                        f"width {ffn.expert_width:,} of {model}")
+            return None
+    raise ArchcmpError(f"{model}: no sharding rule for the feed-forward kind {type(ffn).__name__}")
 
 
 def stage_layers(num_layers: int, pp: int) -> list[range]:

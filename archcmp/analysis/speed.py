@@ -149,9 +149,8 @@ def touched_experts(local: int, total: int, per_token: int, tokens: int, mode: s
 def weights_read(deployment: Deployment, stage: int, tokens: int, mode: str) -> int:
     weights = deployment.weights[stage]
     read = weights.always_read
-    moe = deployment.spec.moe
-    for local, size in weights.experts:
-        read += round(size * touched_experts(local, moe.num_experts, moe.experts_per_token, tokens, mode))
+    for local, size, total, per_token in weights.experts:
+        read += round(size * touched_experts(local, total, per_token, tokens, mode))
     return read
 
 
@@ -171,8 +170,8 @@ def speed(deployment: Deployment, device: Device, peak: Peak, prompt: int, conte
     rate = None if peak.flops_per_s is None else float(peak.flops_per_s * flops_eff)
     expert_tokens = batch * layout.expert_tokens_factor
 
-    stage_bytes = [weights_read(deployment, s, expert_tokens, moe_experts) + deployment.cache_bytes(s, context, batch)
-                   for s in range(layout.pp)]
+    stage_bytes = [weights_read(deployment, s, expert_tokens, moe_experts)
+                   + deployment.sequences_bytes(s, context, batch) for s in range(layout.pp)]
     decode_flops = batch * count_flops(spec, context).decode.total
     decode_compute = None if rate is None else decode_flops / (layout.tp * rate)
     decode = Phase(max(stage_bytes), decode_flops, sum(stage_bytes) / bandwidth, decode_compute)
@@ -180,7 +179,7 @@ def speed(deployment: Deployment, device: Device, peak: Peak, prompt: int, conte
     aggregate = max(max(stage_bytes) / bandwidth, aggregate_compute)
 
     prefill_bytes = [weights_read(deployment, s, expert_tokens * prompt, moe_experts)
-                     + deployment.cache_bytes(s, prompt, batch) for s in range(layout.pp)]
+                     + deployment.sequences_bytes(s, prompt, batch) for s in range(layout.pp)]
     prefill_flops = batch * count_flops(spec, prompt).prefill.total
     prefill_compute = None if rate is None else prefill_flops / (layout.tp * layout.pp * rate)
     prefill = Phase(max(prefill_bytes), prefill_flops, max(prefill_bytes) / bandwidth, prefill_compute)
