@@ -15,6 +15,8 @@ HardwareOption = Annotated[list[Path] | None, typer.Option(
     "--hardware", help="Extra directory of hardware files (repeatable; also ARCHCMP_HARDWARE).")]
 GpuOption = Annotated[str, typer.Option(
     "--gpu", help="Device id, N of them as IDxN: h100-sxm, h200-sxmx8, mi300xx8, or a hardware YAML file.")]
+GpuOnOption = Annotated[str | None, typer.Option(
+    "--gpu", help="Also fit and speed on this device (IDxN for N): weights, KV, fits, max context, bounds.")]
 TpOption = Annotated[int | None, typer.Option("--tp", help="Tensor-parallel ranks (default: every GPU of a stage).")]
 PpOption = Annotated[int | None, typer.Option("--pp", help="Pipeline stages (default 1).")]
 EpOption = Annotated[int | None, typer.Option(
