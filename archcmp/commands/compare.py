@@ -60,7 +60,7 @@ def compare(
 ) -> None:
     """Two or more architectures side by side: size, attention, FFN, norms, cost."""
     from archcmp.analysis.compare import compare as run_compare
-    from archcmp.analysis.params import count_params
+    from archcmp.analysis.catalog import smallest_first
     from archcmp.errors import ArchcmpError
     from archcmp.kinds.base import ATTENTION_MODES
     from archcmp.render import compare_view
@@ -71,7 +71,7 @@ def compare(
     reg = registry(specs)
     chosen = [reg.resolve(name) for name in models or []]
     if family:
-        chosen += sorted(reg.family(family), key=lambda s: count_params(s).total_params)
+        chosen += smallest_first(reg.family(family))
     if len(chosen) < 2:
         raise ArchcmpError("compare needs two or more models (archcmp compare deepseek-v3 llama4-maverick) "
                            "or --family NAME; `archcmp show` describes one")

@@ -8,10 +8,11 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from archcmp import inputs
 from archcmp.errors import Problem, SpecError
 from archcmp.hardware.schema import PEAK_DTYPES, Device
 from archcmp.load import located_problems, model_problems
-from archcmp.yamlload import load_yaml, read_text
+from archcmp.yamlload import load_yaml
 
 # A dense figure as large as the sparse one is the sparsity-doubled headline
 # entered as dense. Dense is usually half of it, but not always (Blackwell
@@ -21,14 +22,7 @@ SPARSE_TOLERANCE = 0.01
 
 
 def load_device_file(path: Path) -> Device:
-    name = str(path)
-    try:
-        raw = path.read_bytes()
-    except IsADirectoryError:
-        raise SpecError([Problem(name, None, None, None, "is a directory, not a hardware file")]) from None
-    except OSError as exc:
-        raise SpecError([Problem(name, None, None, None, f"cannot read: {exc.strerror}")]) from None
-    return parse_device(read_text(raw, name), name)
+    return parse_device(inputs.read_text(path), str(path))
 
 
 def parse_device(text: str, filename: str) -> Device:
