@@ -28,6 +28,7 @@ from archcmp.analysis.sharding import Layout, model_tensor_stages, shard, stage_
 from archcmp.analysis.weight_formats import WeightFormat
 from archcmp.errors import ArchcmpError
 from archcmp.kinds.base import CachePart, Tensor
+from archcmp.kinds.ffn import MoEFFN
 from archcmp.kinds.latent import LatentMixer
 from archcmp.kinds.softmax import SoftmaxMixer
 from archcmp.plan import Block, expand
@@ -177,7 +178,8 @@ class Deployment:
                 by_component[tensor.component] += count * size
                 expert_bytes += size if tensor.component == "routed_experts" else 0
             if expert_bytes:
-                ffn = next(b.ffn for b in self.plan.blocks if b.tensors() == signature)
+                ffn = next(b.ffn for b in self.plan.blocks
+                           if isinstance(b.ffn, MoEFFN) and b.tensors() == signature)
                 local = -(-ffn.num_experts // self.layout.ep)
                 experts += [(local, expert_bytes // local, ffn.num_experts, ffn.experts_per_token)] * count
         return StageWeights(stage, layers, sum(by_component.values()), dict(by_component), gathered, tuple(experts))

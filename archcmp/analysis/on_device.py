@@ -78,7 +78,7 @@ def compare_rows(results: list[OnDevice]) -> tuple:
         return tuple(None if r.fit is None else get(r) for r in results)
 
     return (
-        Row(group, "gpu_layout", tuple(r.problem or _layout_words(r.fit.layout) for r in results)),
+        Row(group, "gpu_layout", tuple(_layout_words(r.fit.layout) if r.fit else r.problem for r in results)),
         Row(group, "gpu_fits", values(lambda r: r.fit.fits), "yesno"),
         Row(group, "gpu_weights_bytes", values(lambda r: r.fit.weights_bytes_per_gpu), "bytes"),
         Row(group, "gpu_kv_bytes", values(lambda r: r.fit.kv_bytes_per_gpu), "bytes"),

@@ -162,9 +162,9 @@ def speed(deployment: Deployment, device: Device, peak: Peak, prompt: int, conte
     for name, value in (("--bw-eff", bw_eff), ("--flops-eff", flops_eff)):
         if not Decimal(0) < value <= Decimal(1):
             raise ArchcmpError(f"bad {name} {value}: must be above 0 and at most 1")
-    for name, value in (("--prompt", prompt), ("context", context), ("--batch", batch)):
-        if value < 1:
-            raise ArchcmpError(f"bad {name} {value}: must be at least 1")
+    for name, count in (("--prompt", prompt), ("context", context), ("--batch", batch)):
+        if count < 1:
+            raise ArchcmpError(f"bad {name} {count}: must be at least 1")
     layout, spec = deployment.layout, deployment.spec
     bandwidth = float(device.memory_bandwidth_bytes_per_s * bw_eff)
     rate = None if peak.flops_per_s is None else float(peak.flops_per_s * flops_eff)
