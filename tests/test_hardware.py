@@ -17,7 +17,7 @@ from testpaths import DATA
 
 DEPLOY = DATA / "deploy"
 BAD = DATA / "bad_hardware"
-REFERENCE = json.loads((DEPLOY / "hardware_reference.json").read_text())["devices"]
+REFERENCE = json.loads((DATA / "reference" / "hardware.json").read_text())["devices"]
 CATALOG = Catalog(use_env=False)
 GOLDEN: dict[str, list[str]] = {}
 for _line in (BAD / "expected.txt").read_text().splitlines():

@@ -12,7 +12,12 @@ from archcmp.errors import ArchcmpError
 
 
 def write_atomic(path: Path, text: str, force: bool = False) -> None:
-    """Write ``text`` to a temporary file beside ``path``, then move it into
+    """Write ``text`` (as UTF-8) to ``path``; see :func:`write_atomic_bytes`."""
+    write_atomic_bytes(path, text.encode("utf-8"), force)
+
+
+def write_atomic_bytes(path: Path, data: bytes, force: bool = False) -> None:
+    """Write ``data`` to a temporary file beside ``path``, then move it into
     place in one step, so a reader never sees half a file. Without
     ``force`` the move is a hard link, which fails if ``path`` exists, so a
     file that appears meanwhile is not overwritten either. The file gets the
@@ -26,9 +31,9 @@ def write_atomic(path: Path, text: str, force: bool = False) -> None:
     except OSError as exc:
         raise ArchcmpError(f"{path}: cannot write: {exc.strerror}") from None
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
+        with os.fdopen(fd, "wb") as out:
             os.fchmod(out.fileno(), mode)
-            out.write(text)
+            out.write(data)
             out.flush()
             os.fsync(out.fileno())
         _move(Path(tmp), path, force)
