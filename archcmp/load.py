@@ -52,31 +52,47 @@ def _problem(located: Located, filename: str, path: tuple, message: str) -> Prob
     return Problem(filename, line, col, dotted(path) or None, message)
 
 
-def _pydantic_problems(exc: ValidationError, located: Located, filename: str) -> list[Problem]:
+def _pydantic_problems(exc: ValidationError, located: Located, filename: str,
+                       names: set[str] | None = None) -> list[Problem]:
+    """Every problem pydantic found, located. ``names`` are the field names of
+    the model validated (a spec's by default; the hardware loader passes its own)."""
+    names = _FIELD_NAMES if names is None else names
     problems: dict[tuple, Problem] = {}
     for error in exc.errors(include_url=False):
         broken = error.get("ctx", {}).get("error")
         if isinstance(broken, schema.CrossFieldError):  # the model validator: every rule it found
             return located_problems(located, filename, broken.findings)
         loc = error["loc"]
-        path = _field_path(loc[:-1]) + loc[-1:] if error["type"] == "extra_forbidden" else _field_path(loc)
+        extra = error["type"] == "extra_forbidden"
+        path = _field_path(loc[:-1], names) + loc[-1:] if extra else _field_path(loc, names)
         if error["type"] in ("union_tag_invalid", "union_tag_not_found"):  # the tag field itself
             path += (error["ctx"]["discriminator"].strip("'"),)
         if path in problems:  # one message per field, even for unions
             continue
-        problems[path] = _problem(located, filename, path, _message(error, path))
+        problems[path] = _problem(located, filename, path, _message(error, path, names))
     return sorted(problems.values(), key=_line_order)
 
 
-def _field_path(loc: tuple) -> tuple:
+def model_problems(exc: ValidationError, located: Located, filename: str,
+                   model: type[BaseModel]) -> list[Problem]:
+    """:func:`_pydantic_problems` for any strict model (hardware files reuse it)."""
+    sections: dict[str, set[str]] = {}
+    _collect_sections(model, "", sections)
+    return _pydantic_problems(exc, located, filename, set().union(*sections.values()))
+
+
+def _field_path(loc: tuple, names: set[str]) -> tuple:
     """Drop the names pydantic gives union members (``int``, ``list[...]``)
     and validators, keeping the field path as written in the YAML."""
-    return tuple(p for p in loc if isinstance(p, int) or p in _FIELD_NAMES)
+    return tuple(p for p in loc if isinstance(p, int) or p in names)
 
 
-def _message(error: dict, path: tuple) -> str:
+def _message(error: dict, path: tuple, names: set[str]) -> str:
     kind = error["type"]
     if kind == "extra_forbidden":
+        if names is not _FIELD_NAMES:  # another model's file (hardware): its own field names
+            close = difflib.get_close_matches(str(path[-1]), sorted(names), n=1)
+            return "unknown field" + (f"; did you mean {close[0]!r}?" if close else "")
         return _unknown_field(path)
     if kind == "missing":
         return "required field is missing"

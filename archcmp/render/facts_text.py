@@ -27,6 +27,12 @@ WORDS = {
     "mtp": "multi-token prediction", "final_logit_softcapping": "final logit soft-cap",
     "release_date": "release",
     "training_tokens": "training tokens",
+    # compare --gpu (archcmp.analysis.on_device): per GPU, at the context, batch 1
+    "gpu_layout": "layout", "gpu_fits": "fits", "gpu_weights_bytes": "weights per GPU",
+    "gpu_kv_bytes": "KV cache per GPU", "gpu_total_bytes": "total per GPU", "gpu_usable_bytes": "usable per GPU",
+    "gpu_max_context": "max context (batch 1)", "gpu_max_batch": "max batch at the context",
+    "gpu_min_gpus": "fewest GPUs that fit", "gpu_decode_tokens_per_s_bound": "decode tokens/s ≤ (bound)",
+    "gpu_prefill_seconds_bound": "time to first token ≥, s (bound)",
 }
 
 
