@@ -96,7 +96,7 @@ def _positions(spec: ModelSpec, plan: Plan) -> list[Fact]:
 def _ffn(spec: ModelSpec, plan: Plan) -> list[Fact]:
     g, moe = "Feed-forward", spec.moe
     kinds = [block.ffn.kind for block in plan]
-    dense_sizes = tuple(sorted({block.ffn.width for block in plan if block.ffn.kind == "dense"}))
+    dense_sizes = tuple(sorted({block.ffn.dense_width for block in plan if block.ffn.dense_width}))
     leading_dense = kinds.index("moe") if "moe" in kinds else spec.num_layers
     router = None
     if moe and (moe.router_scoring, moe.normalize_top_k, moe.routed_scaling_factor) != (None, None, None):
