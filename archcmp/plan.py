@@ -129,7 +129,7 @@ def _geometry(att: SoftmaxAttention, index: int, label: str) -> tuple[int, int, 
         if override.label == label or index in (override.layers or ()):
             kv_heads = override.num_kv_heads or kv_heads
             head_dim = override.head_dim or head_dim
-            k_eq_v = override.k_eq_v
+            k_eq_v = k_eq_v or override.k_eq_v  # a K=V override says which layers have no v_proj
     return kv_heads, head_dim, k_eq_v
 
 
