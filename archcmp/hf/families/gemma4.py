@@ -68,15 +68,17 @@ def _overrides(r: Reader, labels: list[str], k_eq_v: bool) -> list[dict]:
                 r.warn("num_global_key_value_heads", "ignored, as transformers does without attention_k_eq_v")
         overrides = [override]
     else:
-        overrides = _by_layer(r, layer_config, len(labels))
+        overrides = _by_layer(r, layer_config, labels)
     if k_eq_v:
         overrides.append({"label": "full", "k_eq_v": True})
     return _merged([o for o in overrides if len(o) > 1])
 
 
-def _by_layer(r: Reader, layer_config: dict, n: int) -> list[dict]:
+def _by_layer(r: Reader, layer_config: dict, labels: list[str]) -> list[dict]:
     """``{"05": {"head_dim": 512, "num_key_value_heads": 2}, ...}``: one
-    override per distinct geometry."""
+    override per distinct geometry, by label when it covers exactly the full
+    layers (what ``__post_init__`` writes from ``global_head_dim``)."""
+    n, full = len(labels), [i for i, label in enumerate(labels) if label == "full"]
     groups: dict[tuple, list[int]] = {}
     for key, fields in layer_config.items():
         if not str(key).isdigit() or int(key) >= n or not isinstance(fields, dict):
@@ -88,7 +90,8 @@ def _by_layer(r: Reader, layer_config: dict, n: int) -> list[dict]:
         groups.setdefault(geometry, []).append(int(key))
     overrides = []
     for (kv_heads, head_dim), layers in groups.items():
-        override = {"layers": sorted(layers), "num_kv_heads": kv_heads, "head_dim": head_dim}
+        where = {"label": "full"} if sorted(layers) == full else {"layers": sorted(layers)}
+        override = {**where, "head_dim": head_dim, "num_kv_heads": kv_heads}
         overrides.append({k: v for k, v in override.items() if v is not None})
     return overrides
 
@@ -221,7 +224,8 @@ def gemma4_config(spec: ModelSpec) -> dict:
     config["hidden_activation"] = config.pop("hidden_act")
     labels = common.attention_labels(spec)
     config.update(attention_bias=att.qkv_bias, layer_types=common.layer_types(spec),
-                  sliding_window=att.sliding_window if "sliding" in labels else None,
+                  # typed int: a model without sliding layers keeps the class default
+                  sliding_window=att.sliding_window if "sliding" in labels else DEFAULTS["sliding_window"],
                   final_logit_softcapping=spec.final_logit_softcapping, rope_parameters=_rope_config(spec),
                   **_geometry_config(spec))
     ple = spec.embeddings.per_layer
