@@ -5,8 +5,6 @@ human words in tables and keys in CSV."""
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 
 import pytest
 
@@ -112,23 +110,6 @@ def test_tables_speak_words_csv_keeps_keys(run):
                                        "mha_equivalent_bytes,mha_equivalent_ratio")
     _, csv_out, _ = run("diff", "kimi-k2", "deepseek-v3", "--format", "csv")
     assert csv_out.splitlines()[1].startswith("vocab_size,163840,129280,")
-
-
-def test_json_and_csv_do_not_import_rich():
-    """Not timed: rich costs ~40 ms to import, and machine formats need none of it."""
-    script = """
-import contextlib, io, sys
-from archcmp.cli import main
-commands = [["params", "deepseek-v3"], ["kvcache", "gemma3", "--per-layer"], ["flops", "gpt2", "--ctx", "1k"],
-            ["compare", "gpt2", "qwen3-8b"], ["diff", "gpt2", "qwen3-8b"], ["show", "gpt2"], ["list"]]
-with contextlib.redirect_stdout(io.StringIO()):
-    for argv in commands:
-        for fmt in ("json", "csv"):
-            assert main(argv + ["--format", fmt]) == 0, argv
-print(sorted(name for name in sys.modules if name == "rich" or name.startswith("rich.")))
-"""
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
-    assert done.stdout.strip() == "[]"
 
 
 def test_column_groups_worked_by_hand():

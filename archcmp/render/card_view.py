@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from archcmp.analysis.facts import Fact
+from typing import TYPE_CHECKING
+
 from archcmp.render.cells import value_text
 from archcmp.render.facts_text import fact_words, layout_text
 from archcmp.render.tabular import Table
 from archcmp.units import format_params
+
+if TYPE_CHECKING:  # list needs no facts
+    from archcmp.analysis.facts import Fact
 
 
 def card_table(model: str, facts: list[Fact], raw: bool = False) -> Table:

@@ -5,9 +5,10 @@ place for every table's row and column labels (JSON and CSV keep the keys)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from archcmp.analysis import factvalues as fv
+if TYPE_CHECKING:  # only named in annotations: params, kvcache and flops need not build these classes
+    from archcmp.analysis import factvalues as fv
 
 WORDS = {
     "total_params": "total parameters", "active_params": "active parameters per token",

@@ -6,14 +6,8 @@ views (``archcmp.render.views``) decide how each is written.
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 import os
-import re
-import shutil
 import sys
-import textwrap
 from dataclasses import dataclass, field
 
 FORMATS = ("table", "json", "csv", "md")
@@ -52,6 +46,9 @@ class Table:
 
 def to_csv(table: Table) -> str:
     """Keys, not words, where the table has them: CSV is read by programs."""
+    import csv
+    import io
+
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(table.column_keys or table.columns)
@@ -75,6 +72,8 @@ def to_markdown(table: Table) -> str:
 
 
 def to_json(data: object) -> str:
+    import json
+
     return json.dumps(data, indent=2) + "\n"
 
 
@@ -82,6 +81,8 @@ def terminal_width() -> int:
     """The terminal's width (``COLUMNS`` first); when piped, ``COLUMNS`` or
     200, wide enough that tables are not squeezed."""
     if sys.stdout.isatty():
+        import shutil
+
         return shutil.get_terminal_size().columns
     columns = os.environ.get("COLUMNS", "")
     return int(columns) if columns.isdigit() and int(columns) > 0 else 200
@@ -97,17 +98,20 @@ def console():
 
 
 # A number and its unit ("630.0 GFLOP", "2.1 GiB") stay on one line.
-_UNIT_SPACE = re.compile(r"(?<=\d) (?=[KMGTPE]?i?B\b|[KMGTPE]?FLOP\b)")
+_UNIT_SPACE = r"(?<=\d) (?=[KMGTPE]?i?B\b|[KMGTPE]?FLOP\b)"
 
 
 def print_lines(lines: list[str]) -> None:
     """Plain lines wrapped at the terminal's width, a wrapped line indented
     four more than its first part; ids (``deepseek-v3``) are never split."""
+    import re
+    import textwrap
+
     width = terminal_width()
     for line in lines:
         if len(line) > width:
             indent = " " * (len(line) - len(line.lstrip()) + 4)
-            line = textwrap.fill(_UNIT_SPACE.sub("\0", line), width, subsequent_indent=indent,
+            line = textwrap.fill(re.sub(_UNIT_SPACE, "\0", line), width, subsequent_indent=indent,
                                  break_long_words=False, break_on_hyphens=False).replace("\0", " ")
         print(line)
 
