@@ -32,7 +32,9 @@ def broken_ids(out: str) -> list[str]:
     a family name, which starts ids): an id split across lines."""
     whole = set(IDS) | FAMILIES
     pieces = []
-    for word in re.findall(r"[\w.\-]+", out):
+    # URLs (sources) fold wherever the column ends; an id inside one is not an id column's
+    words = [w for chunk in out.split() if "/" not in chunk for w in re.findall(r"[\w.\-]+", chunk)]
+    for word in words:
         if word in whole or len(word) < 3:
             continue
         pieces += [word for i in IDS if i != word and (i.startswith(word) or i.endswith(word))]

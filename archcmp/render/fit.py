@@ -1,6 +1,6 @@
 """Fitting tables to a terminal: how many model columns a table holds, and
 which columns can be kept from wrapping, so that an id never breaks and a
-short value ("274.5 MiB") stays on one line wherever the width allows."""
+value ("274.5 MiB") stays on one line wherever the width allows."""
 
 from __future__ import annotations
 
@@ -10,11 +10,13 @@ from collections.abc import Iterable
 # separator) and the table has no edges: n columns of content w cost
 # sum(w) + GAP·(n − 1). print_rich builds its tables so.
 GAP = 2
-# The row-name column wraps its words, but is not squeezed below this.
+# The row-name column wraps its words, but is not squeezed below this; it
+# keeps up to NAME_KEEP while value columns (say, of URLs) can give way.
 NAME_FLOOR = 20
-# A cell this short is kept on one line when the width allows: numbers with
-# their unit, contexts, ratios.
-SHORT_CELL = 12
+NAME_KEEP = 40
+# A cell this long is kept on one line when the width allows: numbers with
+# their unit, contexts, ratios, "671.0B (671,026,404,352)*".
+KEEP_CELL = 26
 # A value column keeps words up to this long whole ("(671,026,404,352)*");
 # longer ones (URLs) fold anyway and must not force a split.
 WORD_FLOOR = 18
@@ -69,27 +71,34 @@ def column_groups(table, width: int, marker: int = 0) -> list[list[int]]:
     return [[0, *group] for group in groups]
 
 
-def _short_floors(table, columns: list[int], least: dict[int, int], spare: int, marker: int) -> dict[int, int]:
-    """Floors that keep short cells on one line, the cheapest first, while
-    ``spare`` characters last."""
+def _keep_floors(table, columns: list[int], least: dict[int, int], spare: int, marker: int) -> dict[int, int]:
+    """Floors that keep whole lines while ``spare`` characters last: value
+    cells up to KEEP_CELL long first, the cheapest first, then the row names
+    up to NAME_KEEP."""
     floors = dict(least)
     wants = []
     for j in columns:
-        longest = _longest(_cells(table, j, marker))
-        if not (table.model_columns and j == 0) and least[j] < longest <= SHORT_CELL:
-            wants.append((longest - least[j], j))
-    for extra, j in sorted(wants):
+        if table.model_columns and j == 0:
+            continue
+        target = min(KEEP_CELL, _longest(_cells(table, j, marker)))
+        if target > least[j]:
+            wants.append((target - least[j], j, target))
+    if table.model_columns and 0 in columns:
+        target = min(NAME_KEEP, _longest(row[0] for row in table.rows))
+        wants.append((float("inf"), 0, max(target, least[0])))  # last
+    for _, j, target in sorted(wants):
+        extra = target - floors[j]
         if extra > spare:
-            break
+            continue
         spare -= extra
-        floors[j] += extra
+        floors[j] = target
     return floors
 
 
 def widths(table, columns: list[int], width: int, marker: int = 0) -> dict[int, int]:
     """Each column's width when the table would be wider than ``width``
     (empty when it fits as it is). The widest columns give way first, down
-    to floors that keep short cells whole, then words, then ids alone."""
+    to floors that keep short lines whole, then words, then ids alone."""
     natural = {j: max(_longest(_cells(table, j, marker)), len(table.columns[j]), 1) for j in columns}
     room = width - GAP * (len(columns) - 1)
     if sum(natural.values()) <= room:
@@ -97,7 +106,7 @@ def widths(table, columns: list[int], width: int, marker: int = 0) -> dict[int, 
     least = {j: _least(table, j, marker) for j in columns}
     hard = {j: max(hard_width(table, j), 1) for j in columns}
     chosen = dict(natural)
-    for floors in (_short_floors(table, columns, least, room - sum(least.values()), marker), least, hard):
+    for floors in (_keep_floors(table, columns, least, room - sum(least.values()), marker), least, hard):
         floors = {j: min(floors[j], natural[j]) for j in columns}
         excess = sum(chosen.values()) - room
         while excess > 0:
