@@ -24,6 +24,10 @@ COMMANDS = [
     ("diff", "kimi-k2", "deepseek-v3"),
     ("show", "deepseek-v3"),
     ("list",),
+    ("fit", "deepseek-v3", "llama4-maverick", "mistral-small-3.1-24b", "--gpu", "h100-sxmx8"),
+    ("speed", "deepseek-v3", "mistral-small-3.1-24b", "--gpu", "h100-sxmx8"),
+    ("kvcache", "deepseek-v3", "mistral-small-3.1-24b", "--gpu", "h100-sxmx8"),
+    ("gpus",),
 ]
 
 
@@ -124,3 +128,14 @@ def test_column_groups_worked_by_hand():
     assert column_groups(table, 80) == [[0, 1, 2], [0, 3]]
     assert column_groups(table, 97) == [[0, 1, 2, 3]]
     assert column_groups(table, 20) == [[0, 1], [0, 2], [0, 3]]  # an id alone, even wider than the terminal
+
+
+def test_accelerator_ids_stay_whole_at_80_columns(run, monkeypatch):
+    import json
+
+    _, out, _ = run("gpus", "--format", "json")
+    ids = [device["id"] for device in json.loads(out)]
+    monkeypatch.setenv("COLUMNS", "80")
+    _, out, _ = run("gpus")
+    firsts = {line.split()[0] for line in out.splitlines() if line.strip()}
+    assert set(ids) <= firsts  # each id whole, at the start of its row

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from archcmp.analysis import factvalues as fv
 from archcmp.analysis.params import ParamsResult, count_params
+from archcmp.kinds.ffn import DenseFFN
 from archcmp.plan import Plan, expand
 from archcmp.schema import LatentAttention, ModelSpec, SoftmaxAttention
 
@@ -96,7 +97,7 @@ def _positions(spec: ModelSpec, plan: Plan) -> list[Fact]:
 def _ffn(spec: ModelSpec, plan: Plan) -> list[Fact]:
     g, moe = "Feed-forward", spec.moe
     kinds = [block.ffn.kind for block in plan]
-    dense_sizes = tuple(sorted({block.ffn.width for block in plan if block.ffn.kind == "dense"}))
+    dense_sizes = tuple(sorted({block.ffn.width for block in plan if isinstance(block.ffn, DenseFFN)}))
     leading_dense = kinds.index("moe") if "moe" in kinds else spec.num_layers
     router = None
     if moe and (moe.router_scoring, moe.normalize_top_k, moe.routed_scaling_factor) != (None, None, None):

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import importlib
 
-COMMAND_MODULES = ("params", "catalog", "validate", "hfconfig", "kvcache", "flops", "compare")
+COMMAND_MODULES = ("params", "catalog", "validate", "hfconfig", "kvcache", "flops", "compare", "pictures", "gpus",
+                   "fit", "speed")
 
 # The module of each command, so that a run imports, and typer builds, only
 # the command it runs: building every command's options costs ~20 ms a run.
@@ -13,7 +14,8 @@ COMMAND_MODULES = ("params", "catalog", "validate", "hfconfig", "kvcache", "flop
 COMMANDS = {
     "params": "params", "list": "catalog", "show": "catalog", "validate": "validate", "schema": "validate",
     "import": "hfconfig", "export": "hfconfig", "kvcache": "kvcache", "flops": "flops", "compare": "compare",
-    "diff": "compare",
+    "diff": "compare", "draw": "pictures", "plot": "pictures", "report": "pictures", "gpus": "gpus", "fit": "fit",
+    "speed": "speed",
 }
 
 
