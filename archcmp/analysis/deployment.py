@@ -29,8 +29,8 @@ from archcmp.analysis.weight_formats import WeightFormat
 from archcmp.errors import ArchcmpError
 from archcmp.kinds.base import CachePart, Tensor
 from archcmp.kinds.ffn import MoEFFN
-from archcmp.kinds.parallel import ParallelFFN
 from archcmp.kinds.latent import LatentMixer
+from archcmp.kinds.parallel import ParallelFFN
 from archcmp.kinds.softmax import SoftmaxMixer
 from archcmp.plan import Block, expand
 from archcmp.schema import ModelSpec

@@ -31,8 +31,8 @@ from dataclasses import dataclass
 from archcmp.errors import ArchcmpError
 from archcmp.kinds.base import Tensor
 from archcmp.kinds.ffn import DenseFFN, MoEFFN
-from archcmp.kinds.parallel import ParallelFFN
 from archcmp.kinds.latent import LatentMixer
+from archcmp.kinds.parallel import ParallelFFN
 from archcmp.kinds.softmax import SoftmaxMixer
 from archcmp.plan import Plan, expand
 from archcmp.schema import ModelSpec

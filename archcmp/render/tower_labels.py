@@ -14,8 +14,8 @@ from archcmp.analysis.kvcache import KVCacheResult
 from archcmp.analysis.params import ParamsResult
 from archcmp.kinds.extras import AltUp, Laurel, PerLayerInput
 from archcmp.kinds.ffn import DenseFFN, MoEFFN
-from archcmp.kinds.parallel import ParallelFFN
 from archcmp.kinds.latent import LatentMixer
+from archcmp.kinds.parallel import ParallelFFN
 from archcmp.kinds.softmax import SoftmaxMixer
 from archcmp.plan import Block, expand
 from archcmp.render.cells import value_text
