@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from archcmp.analysis import factvalues as fv
 from archcmp.analysis.params import ParamsResult, count_params
+from archcmp.kinds.ffn import DenseFFN
 from archcmp.plan import Plan, expand
 from archcmp.schema import LatentAttention, ModelSpec, SoftmaxAttention
 

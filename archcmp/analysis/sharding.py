@@ -31,8 +31,8 @@ from dataclasses import dataclass
 from archcmp.errors import ArchcmpError
 from archcmp.kinds.base import Tensor
 from archcmp.kinds.ffn import DenseFFN, MoEFFN
-from archcmp.kinds.latent import LatentMixer
 from archcmp.kinds.parallel import ParallelFFN
+from archcmp.kinds.latent import LatentMixer
 from archcmp.kinds.softmax import SoftmaxMixer
 from archcmp.plan import Plan, expand
 from archcmp.schema import ModelSpec
@@ -122,8 +122,6 @@ def _mixer_problem(mixer, tp: int, model: str) -> str | None:
 def _ffn_problem(ffn, layout: Layout, model: str) -> str | None:
     tp = layout.tp
     match ffn:
-        case ParallelFFN():  # both branches are sharded
-            return _ffn_problem(ffn.dense, layout, model) or _ffn_problem(ffn.moe, layout, model)
         case DenseFFN():
             return f"--tp {tp} does not divide the MLP width {ffn.width:,} of {model}" if ffn.width % tp else None
         case MoEFFN():
@@ -139,6 +137,8 @@ def _ffn_problem(ffn, layout: Layout, model: str) -> str | None:
                 return (f"each expert would be split {layout.expert_tp} ways, which does not divide the expert "
                         f"width {ffn.expert_width:,} of {model}")
             return None
+        case ParallelFFN():  # Gemma 4 26B-A4B: both rules hold, each for its own branch
+            return _ffn_problem(ffn.dense, layout, model) or _ffn_problem(ffn.moe, layout, model)
     raise ArchcmpError(f"{model}: no sharding rule for the feed-forward kind {type(ffn).__name__}")
 
 

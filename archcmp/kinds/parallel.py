@@ -32,22 +32,6 @@ class ParallelFFN:
     def dense_width(self) -> int:
         return self.dense.width
 
-    @property
-    def gated(self) -> bool:
-        return self.dense.gated
-
-    @property
-    def activation(self) -> str:
-        return self.dense.activation
-
-    @property
-    def num_experts(self) -> int:
-        return self.moe.num_experts
-
-    @property
-    def experts_per_token(self) -> int:
-        return self.moe.experts_per_token
-
     def tensors(self) -> tuple[Tensor, ...]:
         norms = [t for name in BRANCH_NORMS for t in self.norm.tensors(name, self.dense.hidden)]
         return (*self.dense.tensors(), *self.moe.tensors(), *norms)

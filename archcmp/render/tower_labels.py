@@ -14,8 +14,8 @@ from archcmp.analysis.kvcache import KVCacheResult
 from archcmp.analysis.params import ParamsResult
 from archcmp.kinds.extras import AltUp, Laurel, PerLayerInput
 from archcmp.kinds.ffn import DenseFFN, MoEFFN
-from archcmp.kinds.latent import LatentMixer
 from archcmp.kinds.parallel import ParallelFFN
+from archcmp.kinds.latent import LatentMixer
 from archcmp.kinds.softmax import SoftmaxMixer
 from archcmp.plan import Block, expand
 from archcmp.render.cells import value_text
@@ -125,7 +125,7 @@ def _positions(spec: ModelSpec, mixer: SoftmaxMixer | LatentMixer) -> str:
     theta = f"RoPE θ {mixer.rope_theta:,.0f}" if mixer.rope_theta else "RoPE"
     scaling = spec.positions.rope_scaling  # on every RoPE layer, or only the global ones with a local base
     if scaling and not (mixer.span.kind != "full" and spec.positions.rope_local_theta is not None):
-        theta += f" · {scaling.type}" + (f" ×{scaling.factor:g}" if scaling.factor is not None else "")
+        theta += f" · {scaling.type}" + (f" ×{scaling.factor:g}" if scaling.factor else "")
     return theta
 
 
@@ -147,6 +147,10 @@ def _activation(gated: bool, act: str) -> str:
 
 
 def _ffn(spec: ModelSpec, ffn: DenseFFN | MoEFFN | ParallelFFN) -> Part:
+    if isinstance(ffn, ParallelFFN):  # Gemma 4 26B-A4B: the MoE box says what runs beside it
+        part = _ffn(spec, ffn.moe)
+        beside = Label("moe.dense", f"+ dense MLP beside it, size {_n(ffn.dense.width)}")
+        return Part(part.role, part.title, (*part.lines, beside), experts=part.experts)
     act = _activation(ffn.gated, ffn.activation)
     match ffn:
         case DenseFFN():
@@ -155,10 +159,6 @@ def _ffn(spec: ModelSpec, ffn: DenseFFN | MoEFFN | ParallelFFN) -> Part:
                         (Label("ffn.width", f"intermediate size {_n(ffn.width)}"), *bias))
         case MoEFFN():
             return _moe(spec, ffn, act)
-        case ParallelFFN():  # Gemma 4 26B-A4B: the experts and a dense MLP side by side
-            part = _moe(spec, ffn.moe, act)
-            beside = Label("moe.parallel", f"beside a dense MLP of {_n(ffn.dense.width)}")
-            return Part(part.role, part.title, (*part.lines, beside), part.experts)
     raise TypeError(f"no drawing for feed-forward {type(ffn).__name__}")
 
 
