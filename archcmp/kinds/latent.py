@@ -36,6 +36,7 @@ class LatentMixer:
     out_bias: bool = False
     kind = "mla"
     decode_forms = MLA_DECODE_FORMS
+    core_component = "attention_core"
 
     @property
     def qk_head_dim(self) -> int:

@@ -13,6 +13,7 @@ from archcmp.schema.attention import (
     LatentAttention,
     SoftmaxAttention,
 )
+from archcmp.schema.linear import LINEAR_KINDS, GatedDeltaNet, KimiDeltaAttention, LinearAttention, Mamba2
 from archcmp.schema.base import LayerPattern, Published, Source, Strict, TrainingInfo
 from archcmp.schema.model import CrossFieldError, ModelSpec, json_schema
 from archcmp.schema.sections import (
@@ -35,4 +36,5 @@ __all__ = [
     "FeedForward", "KVSharing", "LatentAttention", "Laurel", "LayerPattern", "MatFormer", "MoE", "ModelSpec",
     "MultiTokenPrediction", "Norm", "PerLayerEmbeddings", "Positions", "Published", "RopeScaling",
     "SoftmaxAttention", "Source", "Strict", "TrainingInfo", "json_schema",
+    "LINEAR_KINDS", "GatedDeltaNet", "KimiDeltaAttention", "LinearAttention", "Mamba2",
 ]
