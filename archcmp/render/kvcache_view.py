@@ -14,13 +14,18 @@ CAPTION = (
 )
 MLA_NOTE = ("MLA naive: decompressed per-head K and V cached instead of the latent "
             "(DeepSeek's attn_impl='naive').")
+STATE_NOTE = ("fixed state: each linear-attention or Mamba layer's conv state and recurrent state, the same at "
+              "every context (vllm: K-1 conv columns in the cache dtype, the recurrent state in the model's state "
+              "dtype; transformers: K conv columns, the recurrent state in fp32); KV cache includes it.")
 BUDGET_NOTE = ("max context: the largest that fits at batch {batch}; "
                "max batch: the largest that fits at the row's context.")
 
 
 def kvcache_table(results: list[KVCacheResult], raw: bool = False) -> Table:
     first = results[0]
-    columns = ["model", "context", "per token", "KV cache", "by layer kind", "MHA equiv.", "saving"]
+    has_state = any(r.state_bytes for r in results)
+    columns = ["model", "context", "per token", *(["fixed state"] if has_state else []), "KV cache",
+               "by layer kind", "MHA equiv.", "saving"]
     has_mla = any(r.mla_naive_kv_bytes is not None for r in results)
     has_budget = first.budget is not None
     if has_mla:
@@ -29,9 +34,10 @@ def kvcache_table(results: list[KVCacheResult], raw: bool = False) -> Table:
         columns += [f"max context in {_bytes(first.budget.budget_bytes, raw)}", "max batch"]
     table = Table(f"KV cache ({first.dtype}, batch {first.batch})", columns)
     for result in results:
-        table.add(*_row(result, raw, has_mla, has_budget))
+        table.add(*_row(result, raw, has_mla, has_budget, has_state))
     table.caption = " ".join(filter(None, [
         CAPTION,
+        STATE_NOTE if has_state else "",
         MLA_NOTE if has_mla else "",
         BUDGET_NOTE.format(batch=first.batch) if has_budget else "",
         _beyond_note(results),
@@ -39,12 +45,13 @@ def kvcache_table(results: list[KVCacheResult], raw: bool = False) -> Table:
     return table
 
 
-def _row(result: KVCacheResult, raw: bool, has_mla: bool, has_budget: bool) -> list[str]:
+def _row(result: KVCacheResult, raw: bool, has_mla: bool, has_budget: bool, has_state: bool = False) -> list[str]:
     context = str(result.context) if raw else format_context(result.context)
     row = [
         result.model,
         context + ("*" if result.exceeds_max_context and not raw else ""),
         _count(result.kv_bytes_per_token_full_layers, raw) + ("" if raw else " B"),
+        *([_bytes(result.state_bytes, raw)] if has_state else []),
         _bytes(result.kv_bytes, raw),
         "; ".join(_kind_cell(kind, raw) for kind in result.by_kind),
         _bytes(result.mha_equivalent_bytes, raw),
@@ -67,8 +74,8 @@ def _count(n: int, raw: bool) -> str:
 
 
 def _kind_cell(kind: KindTotal, raw: bool) -> str:
-    if kind.cached_tokens == 0:
-        return f"{kind.num_layers} {kind.kind}: {_bytes(0, raw)}"
+    if kind.cached_tokens == 0:  # a fixed state (linear layers) or nothing (KV-shared layers)
+        return f"{kind.num_layers} {kind.kind}: {_bytes(kind.bytes, raw)}"
     tokens = str(kind.cached_tokens) if raw else format_context(kind.cached_tokens)
     return f"{kind.num_layers} {kind.kind} × {tokens}: {_bytes(kind.bytes, raw)}"
 
@@ -90,10 +97,19 @@ def _beyond_note(results: list[KVCacheResult]) -> str:
 def layers_table(result: KVCacheResult, raw: bool = False) -> Table:
     """Every layer of one model at one context: what it holds and why."""
     title = f"{result.model} at {format_context(result.context)}: KV cache by layer ({result.dtype}, batch {result.batch})"
-    table = Table(title, ["layer", "attention", "window", "positions", "cache", "cached tokens", "bytes"])
+    has_state = any(layer.state for layer in result.layers)
+    columns = ["layer", "attention", "window", "positions", "cache", "cached tokens", "bytes"]
+    table = Table(title, columns + (["fixed state"] if has_state else []))
     for layer in result.layers:
         own = layer.kv_source == layer.index
-        table.add(layer.index, layer.attention, "" if layer.window is None else _count(layer.window, raw),
-                  "nope" if layer.nope else "rope", "own" if own else f"reads layer {layer.kv_source}",
-                  _count(layer.cached_tokens, raw), _bytes(layer.bytes, raw))
+        positions = "—" if layer.state and not layer.elements_per_token else "nope" if layer.nope else "rope"
+        row = [layer.index, layer.attention, "" if layer.window is None else _count(layer.window, raw), positions,
+               "own" if own else f"reads layer {layer.kv_source}", _count(layer.cached_tokens, raw),
+               _bytes(layer.bytes, raw)]
+        table.add(*row, *([_state_cell(layer.state, raw)] if has_state else []))
     return table
+
+
+def _state_cell(parts, raw: bool) -> str:
+    """``conv_state 3×8192 bf16 48.0 KiB; recurrent_state 32×128×128 bf16 1.0 MiB``."""
+    return "; ".join(f"{p.name} {'×'.join(map(str, p.shape))} {p.dtype} {_bytes(p.bytes, raw)}" for p in parts)

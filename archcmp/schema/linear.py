@@ -28,6 +28,7 @@ from pydantic import Field
 from archcmp.schema.base import Size, Strict
 
 StateDtype = Literal["bf16", "fp16", "fp32"]
+STATE_DTYPES = ("bf16", "fp16", "fp32")
 LINEAR_LABEL = "linear"  # the layer-pattern label of a layer that uses ``linear_attention``
 
 
