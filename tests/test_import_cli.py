@@ -63,8 +63,9 @@ def test_unsupported_model_type_lists_the_supported_ones(run, tmp_path):
     assert (status, out) == (2, "")
     assert err == (
         f"{path}:2:1: model_type: model_type 'bert' is not supported; supported: deepseek_v2, deepseek_v3, "
-        "gemma, gemma2, gemma3, gemma3_text, gemma3n, gemma3n_text, glm4_moe, gpt2, gpt_oss, kimi_k2, llama, "
-        "llama4, llama4_text, mistral, mistral3, mixtral, olmo2, phi3, qwen2, qwen2_moe, qwen3, qwen3_moe, "
+        "gemma, gemma2, gemma3, gemma3_text, gemma3n, gemma3n_text, glm4_moe, gpt2, gpt_oss, kimi_k2, "
+        "kimi_linear, llama, llama4, llama4_text, mistral, mistral3, mixtral, nemotron_h, olmo2, phi3, qwen2, "
+        "qwen2_moe, qwen3, qwen3_5, qwen3_5_moe, qwen3_5_moe_text, qwen3_5_text, qwen3_moe, qwen3_next, "
         "smollm3\n")
 
 

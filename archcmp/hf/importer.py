@@ -17,7 +17,7 @@ from pathlib import Path
 from archcmp.errors import ArchcmpError, Problem
 from archcmp.hf import yamlout
 from archcmp.hf.common import BASE_IGNORED
-from archcmp.hf.families import ABSENT_TEXT_CONFIG, FAMILIES, WRAPPERS, Family, supported
+from archcmp.hf.families import ABSENT_TEXT_CONFIG, FAMILIES, WRAPPER_KEYS, WRAPPERS, Family, supported
 from archcmp.hf.reader import Reader, key_line, parse_json
 from archcmp.schema import ModelSpec
 
@@ -87,7 +87,8 @@ def _text_config(config: dict, filename: str, text: str) -> dict:
     if not isinstance(inner, dict):
         problem = Problem(filename, key_line(text, "text_config"), None, "text_config", "expected a mapping")
         raise ArchcmpError(problem.message, [problem])
-    return inner
+    inherited = {key: config[key] for key in WRAPPER_KEYS.get(config["model_type"], ()) if key in config}
+    return {**inner, **inherited}  # the wrapper's key wins, as in transformers
 
 
 def _canonical(config: dict, family: Family, filename: str, text: str) -> dict:
