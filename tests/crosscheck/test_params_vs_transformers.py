@@ -21,7 +21,8 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from small import build_model, reference_names
+from hybrid_configs import HYBRID_TYPES, random_hybrid_config
+from small import build_model, hybrid_name, reference_names
 
 from archcmp.analysis.params import COMPONENTS, count_params
 from archcmp.hf.common import BASE_IGNORED
@@ -41,6 +42,7 @@ REFERENCE = REPO.parent / "shared" / "reference" / "configs"
 RULES = (
     (r"(^|\.)lm_head\.", "lm_head"),
     (r"\.(embed_tokens|embed_tokens_per_layer|wte|wpe)\.", "embedding"),
+    (r"\.linear_attn\.", "linear_mixer"),  # Gated DeltaNet, KDA and Mamba-2 layers (small.hybrid_name)
     (r"\.(self_attn|attn)\.", "attention"),
     (r"\.experts\.", "routed_experts"),
     (r"\.shared_experts?(_gate)?\.", "shared_experts"),
@@ -61,7 +63,7 @@ def component(name: str) -> str:
 def hf_components(model) -> dict[str, int]:
     counts = Counter(dict.fromkeys(COMPONENTS, 0))
     for name, param in model.named_parameters():  # shared (tied) tensors once
-        counts[component(name)] += param.numel()
+        counts[component(hybrid_name(name, model.config))] += param.numel()
     return dict(counts)
 
 
@@ -189,6 +191,8 @@ def test_family_defaults_are_the_transformers_defaults(model_type):
 def random_config(model_type: str, rng) -> dict:
     """A small config of ``model_type`` with that family's switches (biases,
     window and layer-type settings, MoE placement, NoPE lists, ...) drawn."""
+    if model_type in HYBRID_TYPES:
+        return random_hybrid_config(model_type, rng)
     n, heads = rng.randint(1, 7), rng.choice([2, 4])
     flip = lambda: rng.random() < 0.5  # noqa: E731
     subset = lambda: sorted(rng.sample(range(n), rng.randint(0, n)))  # noqa: E731

@@ -11,6 +11,7 @@ all (MLA with NoPE; ``mla_use_nope``), though the cache still holds the
 
 from __future__ import annotations
 
+from archcmp.errors import ArchcmpError
 from archcmp.hf import common, patterns
 from archcmp.hf.families import Family
 from archcmp.hf.families.deepseek import mla_attention
@@ -37,6 +38,7 @@ IGNORED = frozenset({"num_expert_group", "topk_group", "use_grouped_topk", "head
 ALIASES = {"n_shared_experts": "num_shared_experts", "norm_topk_prob": "moe_renormalize",
            "num_local_experts": "num_experts", "num_experts_per_tok": "num_experts_per_token",
            "n_group": "num_expert_group", "max_position_embeddings": "model_max_length"}
+_NO_LINEAR = type("NoLinear", (), {"num_heads": 32, "head_dim": 128, "conv_kernel": 4})  # the class defaults
 LINEAR_KEYS = {"head_dim", "num_heads", "short_conv_kernel_size", "kda_layers", "full_attn_layers"}
 
 
@@ -90,6 +92,14 @@ def _checks(r: Reader) -> None:
         r.fail("num_nextn_predict_layers", "multi-token prediction layers are not supported for kimi_linear")
 
 
+def untied(r: Reader) -> bool:
+    """``KimiLinearForCausalLM`` declares no tied weights: transformers 5.24 builds a
+    separate output head whatever ``tie_word_embeddings`` says."""
+    if r.bool("tie_word_embeddings"):
+        r.warn("tie_word_embeddings", "true ignored, as transformers 5.24 does: KimiLinearForCausalLM never ties its head")
+    return False
+
+
 def spec_body(r: Reader) -> dict:
     _checks(r)
     sub, labels, mlp = _linear_config(r), None, mlp_labels(r)
@@ -102,9 +112,11 @@ def spec_body(r: Reader) -> dict:
               "state_dtype": "fp32"}  # vLLM and transformers both keep KDA's state in fp32
     body = {"vocab_size": r.int("vocab_size"), "hidden_size": r.int("hidden_size"),
             "num_layers": r.int("num_hidden_layers"), "max_context": r.int("model_max_length"),
-            "embeddings": {"tied_output": r.bool("tie_word_embeddings")}, "positions": {"kind": "none"},
+            "embeddings": {"tied_output": untied(r)}, "positions": {"kind": "none"},
             "attention": attention, "linear_attention": linear, "norm": {"kind": "rmsnorm", "placement": "pre"},
             "ffn": common.ffn(r)}
+    if "linear" not in labels:
+        del body["linear_attention"]
     if "moe" in mlp:
         body["moe"] = {"num_experts": r.int("num_experts"), "experts_per_token": r.int("num_experts_per_token"),
                        "expert_intermediate_size": r.int("moe_intermediate_size"),
@@ -120,13 +132,15 @@ def spec_body(r: Reader) -> dict:
 
 
 def to_config(spec: ModelSpec) -> dict:
-    att, lin = spec.attention, spec.linear_attention
+    if spec.embeddings.tied_output:
+        raise ArchcmpError("a tied output head: transformers 5.24's KimiLinearForCausalLM never ties it")
+    att, lin = spec.attention, spec.linear_attention or _NO_LINEAR
     labels = common.attention_labels(spec)
     mlp = common.moe_labels(spec)
     first = common.first_dense(spec)
     config = {
         "vocab_size": spec.vocab_size, "hidden_size": spec.hidden_size, "num_hidden_layers": spec.num_layers,
-        "model_max_length": spec.max_context or 4096, "tie_word_embeddings": spec.embeddings.tied_output,
+        "model_max_length": spec.max_context or 4096, "tie_word_embeddings": False,
         "hidden_act": common.hf_activation(spec), "intermediate_size": spec.intermediate_size_at(0),
         "num_attention_heads": att.num_heads, "q_lora_rank": att.q_lora_rank, "kv_lora_rank": att.kv_lora_rank,
         "qk_nope_head_dim": att.qk_nope_head_dim, "qk_rope_head_dim": att.qk_rope_head_dim,

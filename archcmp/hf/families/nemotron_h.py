@@ -11,6 +11,7 @@ mamba_head_dim`` (``expand`` is not used).
 
 from __future__ import annotations
 
+from archcmp.errors import ArchcmpError
 from archcmp.hf import common, patterns
 from archcmp.hf.families import Family
 from archcmp.hf.reader import Reader
@@ -93,6 +94,14 @@ def _moe(r: Reader) -> dict:
                                    common.positive(r, "routed_scaling_factor", required=True))
 
 
+def untied(r: Reader) -> bool:
+    """``NemotronHForCausalLM`` declares no tied weights: transformers 5.24 builds a
+    separate output head whatever ``tie_word_embeddings`` says."""
+    if r.bool("tie_word_embeddings"):
+        r.warn("tie_word_embeddings", "true ignored, as transformers 5.24 does: NemotronHForCausalLM never ties its head")
+    return False
+
+
 def spec_body(r: Reader) -> dict:
     labels = block_labels(r)
     if r.raw("sliding_window") is not None:
@@ -111,7 +120,7 @@ def spec_body(r: Reader) -> dict:
         ffn["bias"] = True
     body = {"vocab_size": r.int("vocab_size"), "hidden_size": r.int("hidden_size"), "num_layers": len(labels),
             "max_context": r.int("max_position_embeddings"),
-            "embeddings": {"tied_output": r.bool("tie_word_embeddings")}, "positions": {"kind": "none"},
+            "embeddings": {"tied_output": untied(r)}, "positions": {"kind": "none"},
             "attention": attention}
     if "linear" in labels:
         body["linear_attention"] = _mamba(r)
@@ -123,11 +132,13 @@ def spec_body(r: Reader) -> dict:
 
 
 def to_config(spec: ModelSpec) -> dict:
+    if spec.embeddings.tied_output:
+        raise ArchcmpError("a tied output head: transformers 5.24's NemotronHForCausalLM never ties it")
     att, lin, moe = spec.attention, spec.linear_attention, spec.moe
     labels = patterns.expand(spec.block_pattern, spec.num_layers, "attention")
     config = {
         "vocab_size": spec.vocab_size, "hidden_size": spec.hidden_size, "max_position_embeddings": spec.max_context
-        or 4096, "tie_word_embeddings": spec.embeddings.tied_output,
+        or 4096, "tie_word_embeddings": False,
         "layers_block_type": [HF_BLOCKS[label] for label in labels],
         "num_attention_heads": att.num_heads, "num_key_value_heads": att.num_kv_heads, "head_dim": att.head_dim,
         "intermediate_size": spec.intermediate_size_at(0),

@@ -91,9 +91,11 @@ def _qwen35_extras(r: Reader) -> tuple[str | None, int]:
 def _body(r: Reader, ffn: dict, moe: dict | None, state_dtype: str | None, mtp: int) -> dict:
     labels = linear_labels(r)
     body = common.decoder(r, attention=_attention(r, labels), ffn=ffn, moe=moe, positions=_positions(r))
-    body["linear_attention"] = gated_deltanet(r, state_dtype)
     if mtp:
         body["mtp"] = {"num_modules": mtp}
+    if "linear" not in labels:  # every layer softmax: no linear section to describe
+        return body
+    body["linear_attention"] = gated_deltanet(r, state_dtype)
     return _ordered(body)
 
 
