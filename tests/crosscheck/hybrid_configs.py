@@ -4,6 +4,11 @@ state dtypes), for the params cross-check (``test_params_vs_transformers``)."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
+WAVE2 = Path(__file__).resolve().parents[1] / "data" / "reference" / "wave2"
+
 HYBRID_TYPES = ("qwen3_next", "qwen3_5_text", "qwen3_5_moe_text", "kimi_linear", "nemotron_h")
 
 
@@ -70,3 +75,9 @@ def random_hybrid_config(model_type: str, rng) -> dict:
     if model_type == "nemotron_h":
         return _nemotron(rng, n)
     return _qwen(model_type, rng, n)
+
+
+def wave2_config(name: str) -> dict:
+    """A published config of tests/data/reference/wave2 (its text model for a multimodal one)."""
+    config = json.loads((WAVE2 / "configs" / f"{name}.json").read_text())
+    return dict(config.get("text_config", config))
