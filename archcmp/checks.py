@@ -175,11 +175,14 @@ def _tail_sharing(spec, shared: int, labels: list[str]) -> Iterator[Finding]:
 
 def _pattern(spec, pattern: LayerPattern, at: tuple, allowed: set[str],
              missing: dict[str, str] | None = None) -> Iterator[Finding]:
-    """``missing``: labels the spec could use, but whose section it lacks."""
+    """``missing``: labels the spec could use, but whose section it lacks (said once per label)."""
+    said: set[str] = set()
     for part in ("first", "repeat"):
         for i, label in enumerate(getattr(pattern, part)):
             if label in (missing or {}):
-                yield at + (part, i), f"label {label!r} {missing[label]}"
+                if label not in said:
+                    yield at + (part, i), f"label {label!r} {missing[label]}"
+                said.add(label)
             elif label not in allowed:
                 yield at + (part, i), f"unknown label {label!r}; expected one of {', '.join(sorted(allowed))}"
     length = len(pattern.first) + len(pattern.repeat)
