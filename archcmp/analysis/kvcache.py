@@ -155,10 +155,13 @@ def _mha_bytes(block: Block, request: CacheRequest) -> int:
 
 
 def _expanded_bytes(plan: Plan, request: CacheRequest) -> int | None:
-    layouts = [block.mixer.expanded_cache(request.convention) for block in plan.mixer_blocks()]
+    blocks = plan.mixer_blocks()
+    layouts = [block.mixer.expanded_cache(request.convention) for block in blocks]
     if all(layout is None for layout in layouts):
         return None
-    return sum(parts_bytes(layout or (), request) for layout in layouts)
+    # a layer with no other layout (a linear layer's fixed state) keeps its own cache in the figure
+    return sum(parts_bytes(block.mixer.cache(request.convention) if layout is None else layout, request)
+               for block, layout in zip(blocks, layouts))
 
 
 def _by_kind(layers: tuple[LayerKV, ...]) -> tuple[KindTotal, ...]:

@@ -13,8 +13,8 @@ from archcmp.schema.attention import (
     LatentAttention,
     SoftmaxAttention,
 )
-from archcmp.schema.linear import LINEAR_KINDS, GatedDeltaNet, KimiDeltaAttention, LinearAttention, Mamba2
 from archcmp.schema.base import LayerPattern, Published, Source, Strict, TrainingInfo
+from archcmp.schema.linear import LINEAR_KINDS, GatedDeltaNet, KimiDeltaAttention, LinearAttention, Mamba2
 from archcmp.schema.model import CrossFieldError, ModelSpec, json_schema
 from archcmp.schema.sections import (
     AltUp,
@@ -32,9 +32,35 @@ from archcmp.schema.sections import (
 )
 
 __all__ = [
-    "ATTENTION_KINDS", "SPAN_LABELS", "AltUp", "Attention", "AttentionOverride", "CrossFieldError", "Embeddings",
-    "FeedForward", "KVSharing", "LatentAttention", "Laurel", "LayerPattern", "MatFormer", "MoE", "ModelSpec",
-    "MultiTokenPrediction", "Norm", "PerLayerEmbeddings", "Positions", "Published", "RopeScaling",
-    "SoftmaxAttention", "Source", "Strict", "TrainingInfo", "json_schema",
-    "LINEAR_KINDS", "GatedDeltaNet", "KimiDeltaAttention", "LinearAttention", "Mamba2",
+    "ATTENTION_KINDS",
+    "LINEAR_KINDS",
+    "SPAN_LABELS",
+    "AltUp",
+    "Attention",
+    "AttentionOverride",
+    "CrossFieldError",
+    "Embeddings",
+    "FeedForward",
+    "GatedDeltaNet",
+    "KVSharing",
+    "KimiDeltaAttention",
+    "LatentAttention",
+    "Laurel",
+    "LayerPattern",
+    "LinearAttention",
+    "Mamba2",
+    "MatFormer",
+    "MoE",
+    "ModelSpec",
+    "MultiTokenPrediction",
+    "Norm",
+    "PerLayerEmbeddings",
+    "Positions",
+    "Published",
+    "RopeScaling",
+    "SoftmaxAttention",
+    "Source",
+    "Strict",
+    "TrainingInfo",
+    "json_schema",
 ]

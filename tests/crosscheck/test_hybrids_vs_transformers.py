@@ -154,7 +154,7 @@ def measure(model, step) -> dict[str, int]:
     with FlopCounterMode(display=False) as counter:
         step()
     counts = {key: sum(ops.values()) for key, ops in counter.get_flop_counts().items()}
-    own = lambda prefix: counts.get(f"{type(model).__name__}.{prefix}", 0)  # noqa: E731
+    own = lambda prefix: counts.get(f"{type(model).__name__}.{prefix}", 0)
     parts = {"attention": 0, "mixing": 0}
     for name, module in model.named_modules():
         kind = type(module).__name__

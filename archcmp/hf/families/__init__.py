@@ -31,8 +31,19 @@ class Family:
 
 
 def _all() -> dict[str, Family]:
-    from archcmp.hf.families import deepseek, gemma, gemma3n, glm, gpt, llama, llama4, qwen
-    from archcmp.hf.families import kimi_linear, nemotron_h, qwen_next
+    from archcmp.hf.families import (
+        deepseek,
+        gemma,
+        gemma3n,
+        glm,
+        gpt,
+        kimi_linear,
+        llama,
+        llama4,
+        nemotron_h,
+        qwen,
+        qwen_next,
+    )
 
     families: dict[str, Family] = {}
     for module in (llama, qwen, gemma, gemma3n, deepseek, glm, llama4, gpt, qwen_next, kimi_linear, nemotron_h):
