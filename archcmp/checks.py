@@ -27,6 +27,7 @@ def check(spec) -> list[Finding]:
         *_feed_forward(spec),
         *_extras(spec),
         *check_linear(spec, _pattern),
+        *_said_once(spec),
     ]
 
 
@@ -138,6 +139,24 @@ def _extras(spec) -> Iterator[Finding]:
         yield ("aliases",), f"repeats the id {spec.id!r}"
     if spec.kv_sharing is not None:
         yield from _kv_sharing(spec)
+
+
+def _said_once(spec) -> Iterator[Finding]:
+    """Sections that would say something false or incomplete: an MoE section
+    with no MoE layer (cards would still say "MoE, 256 experts"), an alias
+    given twice, llama3 RoPE scaling without the keys transformers requires
+    (its export would be a config transformers refuses)."""
+    moe = spec.moe
+    if moe is not None and all(moe.layer_pattern.label(i) == "dense" for i in range(spec.num_layers)):
+        yield ("moe", "layer_pattern"), "no layer is MoE: every layer is dense; leave the moe section out"
+    for i, alias in enumerate(spec.aliases):
+        if alias in spec.aliases[:i]:
+            yield ("aliases", i), f"repeats the alias {alias!r}"
+    scaling, at = spec.positions.rope_scaling, ("positions", "rope_scaling")
+    if scaling is not None and scaling.type == "llama3":
+        for name in ("original_context", "low_freq_factor", "high_freq_factor"):
+            if getattr(scaling, name) is None:
+                yield at + (name,), "required for llama3 scaling (transformers requires it)"
 
 
 def _kv_sharing(spec) -> Iterator[Finding]:

@@ -129,8 +129,9 @@ def _mixer(spec: ModelSpec, index: int, label: str, owns_cache: bool) -> Mixer:
     att, h = spec.attention, spec.hidden_size
     span = span_for(label, {"sliding": att.sliding_window, "chunked": att.chunk_size}.get(label))
     position, theta = _position(spec, index, label)
-    common: dict[str, Any] = dict(hidden=h, num_heads=att.num_heads, span=span, position=position, rope_theta=theta,
-                  owns_cache=owns_cache, qkv_bias=att.qkv_bias, out_bias=att.out_bias)
+    common: dict[str, Any] = {"hidden": h, "num_heads": att.num_heads, "span": span, "position": position,
+                              "rope_theta": theta, "owns_cache": owns_cache, "qkv_bias": att.qkv_bias,
+                              "out_bias": att.out_bias}
     match att:
         case SoftmaxAttention():
             kv_heads, head_dim = _geometry(att, index, label)

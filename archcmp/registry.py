@@ -15,14 +15,13 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
-import yaml
-
-from archcmp.errors import ArchcmpError
+from archcmp import inputs
+from archcmp.errors import ArchcmpError, SpecError
 from archcmp.load import load_spec_file
 from archcmp.schema import ModelSpec
+from archcmp.yamlload import load_yaml
 
 SPEC_SUFFIXES = (".yaml", ".yml")
-_FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def bundled_dir() -> Path:
@@ -46,8 +45,9 @@ class Registry:
         if use_env and os.environ.get("ARCHCMP_SPECS"):
             dirs += [Path(p) for p in os.environ["ARCHCMP_SPECS"].split(os.pathsep) if p]
         for d in dirs:
-            if not d.is_dir():
-                raise ArchcmpError(f"{d}: spec directory does not exist")
+            if not inputs.is_directory(d):
+                what = "does not exist" if not inputs.exists(d) else "is not a directory"
+                raise ArchcmpError(f"{d}: spec directory {what} (--specs and ARCHCMP_SPECS name directories)")
         # User directories come first so a user spec can shadow a bundled one.
         self.dirs = dirs + [bundled_dir()]
         self._loaded: dict[Path, ModelSpec] = {}
@@ -59,12 +59,12 @@ class Registry:
     def path_of(self, name: str) -> Path:
         as_path = Path(name)
         if as_path.suffix in SPEC_SUFFIXES or os.sep in name:
-            if not as_path.exists():
+            if not inputs.exists(as_path):
                 raise ArchcmpError(f"{name}: no such file")
             return as_path
         for d in self.dirs:
             for suffix in SPEC_SUFFIXES:
-                if (d / f"{name}{suffix}").is_file():
+                if inputs.is_regular_file(d / f"{name}{suffix}"):
                     return d / f"{name}{suffix}"
         for entry in self.entries:
             if name == entry.id or name in entry.aliases:
@@ -90,7 +90,7 @@ class Registry:
     def entries(self) -> list[Entry]:
         seen: dict[str, Entry] = {}
         for d in self.dirs:
-            for path in sorted(p for p in d.iterdir() if p.suffix in SPEC_SUFFIXES):
+            for path in sorted(p for p in _listing(d) if p.suffix in SPEC_SUFFIXES):
                 entry = _peek(path)
                 if entry and entry.id not in seen:
                     seen[entry.id] = entry
@@ -103,19 +103,32 @@ class Registry:
         return f"unknown model {name!r}{hint}"
 
 
-def _peek(path: Path) -> Entry | None:
-    """id, family and aliases of a spec file, without validating it. A file
-    that does not even parse is left for ``validate`` to report."""
+def _listing(directory: Path) -> list[Path]:
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_FAST_LOADER)
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return list(directory.iterdir())
+    except OSError as exc:
+        raise ArchcmpError(f"{directory}: cannot list the spec directory: {exc.strerror}") from None
+
+
+def _peek(path: Path) -> Entry | None:
+    """id, family and aliases of a spec file, without validating it, read
+    by the same bounded reader as a spec (a FIFO or an alias bomb in a spec
+    directory must not hang ``list``). A file that does not even parse is
+    left for ``validate`` to report."""
+    try:
+        data = load_yaml(inputs.read_text(path), str(path)).data
+    except SpecError:
         return None
     if not isinstance(data, dict):
         return None
-    aliases = data.get("aliases") or []
+    aliases = data.get("aliases")
     return Entry(
-        id=str(data.get("id", path.stem)),
+        id=_text(data.get("id")) or path.stem,
         path=path,
-        family=str(data.get("family", "")),
-        aliases=tuple(str(a) for a in aliases) if isinstance(aliases, list) else (),
+        family=_text(data.get("family")) or "",
+        aliases=tuple(a for a in aliases if isinstance(a, str)) if isinstance(aliases, list) else (),
     )
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) else None

@@ -7,28 +7,40 @@ binary units (KiB, MiB, GiB) and always say so.
 
 from __future__ import annotations
 
+import decimal
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from archcmp.errors import ArchcmpError
 
-_CONTEXT = re.compile(r"^(\d+)([kKmM]?)$")
-_COUNT = re.compile(r"^(\d+(?:\.\d+)?(?:[eE]\d+)?)\s*([KMBT]?)$")
-_BYTES = re.compile(r"^(\d+(?:\.\d+)?)\s*([KMGTP]i?B|B)?$", re.IGNORECASE)
+# ASCII digits only ([0-9], not \d, which takes any script's digits), and few
+# of them: int() of a long digit string is slow, and beyond 4,300 an error.
+_CONTEXT = re.compile(r"^([0-9]{1,10})(k|M)?$")
+_CONTEXT_CASE = re.compile(r"^([0-9]{1,10})(K|m)$")
+_COUNT = re.compile(r"^([0-9]{1,30}(?:\.[0-9]{1,30})?(?:[eE][0-9]{1,4})?)\s*([KMBT]?)$")
+_BYTES = re.compile(r"^([0-9]{1,30}(?:\.[0-9]{1,30})?)\s*([KMGTP]i?B|B)?$", re.IGNORECASE)
 _SI = {"": 1, "K": 10**3, "M": 10**6, "B": 10**9, "T": 10**12}
 _BINARY = {"B": 1, "KIB": 2**10, "MIB": 2**20, "GIB": 2**30, "TIB": 2**40, "PIB": 2**50,
            "KB": 10**3, "MB": 10**6, "GB": 10**9, "TB": 10**12, "PB": 10**15}
 
-MAX_CONTEXT = 2**30
+MAX_CONTEXT = 2**30  # also the schema's MAX_SIZE
+MAX_CONTEXTS = 64  # contexts in one --ctx list or range
+MAX_COUNT = 10**18  # --batch, --train-tokens: a billion times today's largest training runs
+MAX_BYTES = 2**60  # --budget: 1024 PiB
 
 
 def parse_context(text: str) -> int:
-    """``4096``, ``4k``, ``128k``, ``1M`` → tokens (k = 1024)."""
+    """``4096``, ``4k``, ``128k``, ``1M`` → tokens (k = 1024), and nothing
+    else: ``128K`` could be read as 128,000 and ``1m`` as a milli, so they
+    are refused with the spelling that means 1024."""
     match = _CONTEXT.match(text.strip())
     if not match:
-        raise ArchcmpError(
-            f"bad context length {text!r}: expected a whole number of tokens such as 4096, 32k, 128k or 1M")
-    value = int(match.group(1)) * {"": 1, "k": 1024, "m": 1024**2}[match.group(2).lower()]
+        wrong_case = _CONTEXT_CASE.match(text.strip())
+        hint = (f"; write {wrong_case.group(1)}{wrong_case.group(2).swapcase()} (k = 1024, M = 1024²)"
+                if wrong_case else "")
+        raise ArchcmpError(f"bad context length {_shown(text)}: expected a whole number of tokens such as "
+                           f"4096, 32k, 128k or 1M{hint}")
+    value = int(match.group(1)) * {None: 1, "k": 1024, "M": 1024**2}[match.group(2)]
     if not 0 < value <= MAX_CONTEXT:
         raise ArchcmpError(f"bad context length {text!r}: must be between 1 and {MAX_CONTEXT:,} tokens")
     return value
@@ -46,22 +58,37 @@ def parse_contexts(text: str) -> list[int]:
         while start < stop:
             values.append(start)
             start *= 2
-        return values + [stop]
-    return [parse_context(part) for part in text.split(",")]
+        return values + [stop]  # at most 31 values: 1 doubles to 2**30 in 30 steps
+    parts = text.split(",")
+    if len(parts) > MAX_CONTEXTS:
+        raise ArchcmpError(f"bad context list: {len(parts):,} contexts; at most {MAX_CONTEXTS} at once")
+    return [parse_context(part) for part in parts]
 
 
 def parse_count(text: str, what: str = "count") -> int:
     """``15T``, ``2.5e12``, ``671B``, ``1000`` → an integer (decimal SI)."""
     match = _COUNT.match(str(text).strip())
     if not match:
-        raise ArchcmpError(f"bad {what} {text!r}: expected a number such as 1000, 2.5e12, 671B or 15T")
-    try:
-        value = Decimal(match.group(1)) * _SI[match.group(2).upper()]
-    except InvalidOperation:  # pragma: no cover - the regex admits only numbers
-        raise ArchcmpError(f"bad {what} {text!r}") from None
+        raise ArchcmpError(f"bad {what} {_shown(text)}: expected a number such as 1000, 2.5e12, 671B or 15T")
+    value = _exact(match.group(1), _SI[match.group(2).upper()])
     if value <= 0 or value != value.to_integral_value():
-        raise ArchcmpError(f"bad {what} {text!r}: must be a positive whole number")
+        raise ArchcmpError(f"bad {what} {_shown(text)}: must be a positive whole number")
+    if value > MAX_COUNT:
+        raise ArchcmpError(f"bad {what} {_shown(text)}: must be at most {MAX_COUNT:.0e}".replace("e+", "e"))
     return int(value)
+
+
+def _exact(number: str, scale: int) -> Decimal:
+    """``number × scale`` without rounding; an exponent past any bound (1e9999)
+    becomes Infinity rather than an overflow error, and fails the bound."""
+    with decimal.localcontext() as context:
+        context.prec = 80  # 30 + 30 digits and a suffix: exact
+        context.traps[decimal.Overflow] = False
+        return Decimal(number) * scale
+
+
+def _shown(text: str) -> str:
+    return repr(text) if len(text) <= 40 else repr(text[:40] + "...")
 
 
 def figure_tolerance(text: str) -> tuple[int, int]:
@@ -78,10 +105,12 @@ def parse_bytes(text: str, what: str = "size") -> int:
     """``80GiB``, ``24 GB``, ``1.5TiB``, ``1000`` → bytes."""
     match = _BYTES.match(text.strip())
     if not match:
-        raise ArchcmpError(f"bad {what} {text!r}: expected bytes such as 80GiB, 24GB or 1.5TiB")
-    value = Decimal(match.group(1)) * _BINARY[(match.group(2) or "B").upper()]
+        raise ArchcmpError(f"bad {what} {_shown(text)}: expected bytes such as 80GiB, 24GB or 1.5TiB")
+    value = _exact(match.group(1), _BINARY[(match.group(2) or "B").upper()])
     if value < 1:
-        raise ArchcmpError(f"bad {what} {text!r}: must be at least one byte")
+        raise ArchcmpError(f"bad {what} {_shown(text)}: must be at least one byte")
+    if value > MAX_BYTES:
+        raise ArchcmpError(f"bad {what} {_shown(text)}: must be at most 1024PiB (2**60 bytes)")
     return int(value)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from archcmp import inputs
 from archcmp.analysis.params import count_params
 from archcmp.analysis.published import published_findings
 from archcmp.errors import ArchcmpError, Problem, SpecError
@@ -27,16 +28,24 @@ def spec_files(paths: list[Path]) -> list[Path]:
     """Every spec file named or found below the named directories."""
     files: list[Path] = []
     for path in paths:
-        if not path.exists():
+        if not inputs.exists(path):
             raise ArchcmpError(f"{path}: no such file or directory")
-        if path.is_dir():
-            found = sorted(p for p in path.rglob("*") if p.suffix in SPEC_SUFFIXES and p.is_file())
+        if inputs.is_directory(path):
+            # Anything but a directory is checked, so that a FIFO named x.yaml is reported, not skipped.
+            found = sorted(p for p in _below(path) if p.suffix in SPEC_SUFFIXES and not inputs.is_directory(p))
             if not found:
                 raise ArchcmpError(f"{path}: directory holds no spec files (*.yaml, *.yml)")
             files += found
         else:
             files.append(path)
     return files
+
+
+def _below(directory: Path) -> list[Path]:
+    try:
+        return list(directory.rglob("*"))
+    except OSError as exc:
+        raise ArchcmpError(f"{directory}: cannot list: {exc.strerror}") from None
 
 
 def validate(paths: list[Path]) -> Report:

@@ -9,6 +9,7 @@ from archcmp.cli import main
 def run(capsys, monkeypatch):
     """Run the CLI in-process: returns (status, stdout, stderr)."""
     monkeypatch.delenv("ARCHCMP_SPECS", raising=False)
+    monkeypatch.delenv("ARCHCMP_HARDWARE", raising=False)
     monkeypatch.setenv("NO_COLOR", "1")
 
     def _run(*argv: str):

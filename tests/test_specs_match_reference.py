@@ -1,8 +1,7 @@
 """Every bundled spec agrees with its model's published config.json.
 
-The reference configs are ``shared/reference/configs/*.json`` beside the
-repository (CI clones the repo into another folder with a copy of shared/
-beside it). Each one is compared field by field with ``specs/<name>.yaml``,
+The reference configs are ``tests/data/reference/configs/*.json`` (published
+hub files; see PROVENANCE.md there). Each one is compared field by field with ``specs/<name>.yaml``,
 and the spec's per-layer plan (:func:`archcmp.plan.expand`) with the layer
 layout transformers derives from the config. The derivation rules and the
 config defaults are restated here from transformers 5.24 rather than
@@ -12,19 +11,14 @@ imported, so this test runs without transformers installed.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 from plans import layer_row
+from testpaths import REFERENCE, SPECS, reference_names
 
 from archcmp.analysis.params import count_params
 from archcmp.load import load_spec_file
 from archcmp.plan import expand
-
-REPO_ROOT = Path(__file__).resolve().parents[1]
-SPECS = REPO_ROOT / "specs"
-REFERENCE = REPO_ROOT.parent / "shared" / "reference"
-MISSING = None if (REFERENCE / "configs").is_dir() else f"reference data not found at {REFERENCE}"
 
 # Values a config may omit: the field defaults of the transformers 5.24 config
 # classes. Gemma 3 hub files list only what differs from Gemma3TextConfig; the
@@ -89,12 +83,6 @@ UNSCALED_SCORES = {"gemma3n_text"}
 
 MLA_FIELDS = ("q_lora_rank", "kv_lora_rank", "qk_nope_head_dim", "qk_rope_head_dim", "v_head_dim")
 LAYER_KIND = {"full_attention": "full", "sliding_attention": "sliding", "chunked_attention": "chunked"}
-
-
-def reference_names() -> list:
-    if MISSING:
-        return [pytest.param(None, marks=pytest.mark.skip(reason=MISSING))]
-    return sorted(p.stem for p in (REFERENCE / "configs").glob("*.json"))
 
 
 def text_config(name: str) -> dict:

@@ -8,8 +8,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO / "tests" / "data"
 SPECS = REPO / "specs"
-# CI clones the repo into another folder with a copy of shared/ beside it.
-REFERENCE = REPO.parent / "shared" / "reference"
+# Published configs and exact counts, copied from ../shared/reference with
+# their provenance (tests/data/reference/PROVENANCE.md): no test reads ../shared.
+REFERENCE = DATA / "reference"
 
 
 def bundled_ids() -> list[str]:
@@ -17,5 +18,9 @@ def bundled_ids() -> list[str]:
 
 
 def expected_params() -> dict:
-    path = REFERENCE / "expected_params.json"
-    return json.loads(path.read_text()) if path.exists() else {}
+    return json.loads((REFERENCE / "expected_params.json").read_text())
+
+
+def reference_names() -> list[str]:
+    """The reference configs (``configs/<name>.json``), one per bundled model."""
+    return sorted(p.stem for p in (REFERENCE / "configs").glob("*.json"))

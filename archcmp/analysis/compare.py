@@ -154,8 +154,10 @@ class Change:
     @property
     def relative(self) -> float | None:
         """after / before - 1 for numbers, None otherwise."""
-        numbers = all(isinstance(v, int | float) and not isinstance(v, bool) for v in (self.before, self.after))
-        return self.after / self.before - 1 if numbers and self.before else None
+        before, after = self.before, self.after
+        if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in (before, after)):
+            return None
+        return after / before - 1 if before else None  # type: ignore[operator]  # numbers, checked above
 
     def to_json(self) -> dict:
         return {"what": self.name, "from": jsonable(self.before), "to": jsonable(self.after),

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from archcmp.analysis import factvalues as fv
 from archcmp.analysis.facts_linear import linear_facts
 from archcmp.analysis.params import ParamsResult, count_params
+from archcmp.kinds.ffn import DenseFFN
 from archcmp.plan import Plan, expand
 from archcmp.schema import LatentAttention, ModelSpec, SoftmaxAttention
 
@@ -102,7 +103,7 @@ def _positions(spec: ModelSpec, plan: Plan) -> list[Fact]:
 def _ffn(spec: ModelSpec, plan: Plan) -> list[Fact]:
     g, moe = "Feed-forward", spec.moe
     kinds = [block.ffn.kind for block in plan.ffn_blocks()]
-    dense_sizes = tuple(sorted({block.ffn.width for block in plan.ffn_blocks() if block.ffn.kind == "dense"}))
+    dense_sizes = tuple(sorted({block.ffn.width for block in plan.ffn_blocks() if isinstance(block.ffn, DenseFFN)}))
     leading_dense = kinds.index("moe") if "moe" in kinds else len(kinds)
     router = None
     if moe and (moe.router_scoring, moe.normalize_top_k, moe.routed_scaling_factor) != (None, None, None):

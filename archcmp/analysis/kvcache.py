@@ -123,13 +123,14 @@ def _layer_kv(block: Block, request: CacheRequest) -> LayerKV:
     parts = mixer.cache(request.convention)
     growing = [part for part in parts if part.held is not None]
     fixed = [part for part in parts if part.held is None]
+    held = [part.held for part in growing if part.held is not None]
     return LayerKV(
         index=block.index,
         attention=mixer.kind if mixer.span is None else mixer.span.kind,  # a linear mixer has no span
         window=None if mixer.span is None else mixer.span.window,
         nope=mixer.position == "nope",
         kv_source=block.kv_source,
-        cached_tokens=growing[0].held.entries(request.context) if growing else 0,
+        cached_tokens=held[0].entries(request.context) if held else 0,
         elements_per_token=sum(part.elements for part in growing),
         bytes=parts_bytes(parts, request),
         state=tuple(StatePart(part.name, part.shape, request.dtype_of(part), parts_bytes((part,), request))

@@ -25,7 +25,7 @@ def published_findings(spec: ModelSpec, counts: ParamsResult) -> list[Finding]:
         ("active_params", counts.active_params, encoders),
         ("effective_params", counts.active_params_excl_embedding, False),
     )
-    findings = []
+    findings: list[Finding] = []
     for name, computed, at_most in checks:
         stated = getattr(published, name)
         if stated is None:

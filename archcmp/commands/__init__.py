@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import importlib
 
-COMMAND_MODULES = ("params", "catalog", "validate", "hfconfig", "kvcache", "flops", "compare")
+COMMAND_MODULES = ("params", "catalog", "validate", "hfconfig", "kvcache", "flops", "compare", "pictures", "gpus",
+                   "fit", "speed")
 
 
 def register_all() -> None:

@@ -16,23 +16,12 @@ def list_models(
     active_excl_embedding: ActiveExclEmbeddingOption = False,
 ) -> None:
     """Every known model: id, family, total/active parameters, attention, release."""
-    from archcmp.analysis.factvalues import attention_layout, jsonable
-    from archcmp.analysis.params import count_params
-    from archcmp.plan import expand
+    from archcmp.analysis.catalog import catalog_row
+    from archcmp.analysis.factvalues import jsonable
     from archcmp.render.card_view import list_table
     from archcmp.render.tabular import emit
 
-    rows = []
-    for spec in registry(specs).all():
-        plan = expand(spec)
-        counts = count_params(spec, plan)
-        rows.append({
-            "id": spec.id, "name": spec.name, "family": spec.family, "aliases": spec.aliases,
-            "total_params": counts.total_params,
-            "active_params": counts.active_params_excl_embedding if active_excl_embedding else counts.active_params,
-            "attention": attention_layout(spec.attention.kind, plan),
-            "release_date": spec.release_date.isoformat() if spec.release_date else None,
-        })
+    rows = [catalog_row(spec, active_excl_embedding) for spec in registry(specs).all()]
     emit([list_table(rows, raw=format == "csv", active_excl_embedding=active_excl_embedding)], format,
          jsonable(rows))
 

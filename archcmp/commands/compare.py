@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from archcmp.commands.deploy_options import GpuOnOption, HardwareOption, WeightsOption, catalog
 from archcmp.app import (
     ActiveExclEmbeddingOption,
     AttentionOption,
@@ -19,6 +20,18 @@ from archcmp.app import (
     check_choice,
     registry,
 )
+
+
+def with_device_rows(comparison, chosen, gpu: str, weights: str, hardware):
+    """The comparison with the fit and speed rows of ``--gpu`` added."""
+    from dataclasses import replace
+
+    from archcmp.analysis.on_device import compare_rows, on_device
+    from archcmp.analysis.weight_formats import weight_format
+
+    fleet, fmt = catalog(hardware).fleet(gpu), weight_format(weights)
+    results = [on_device(spec, fleet, fmt, comparison.dtype, comparison.context) for spec in chosen]
+    return replace(comparison, rows=comparison.rows + compare_rows(results))
 
 
 class Layout(str, Enum):
@@ -45,10 +58,13 @@ def compare(
                                            "a row per model; auto: columns, split to fit the terminal.")] = "auto",
     format: FormatOption = "table",
     specs: SpecsOption = None,
+    gpu: GpuOnOption = None,
+    weights: WeightsOption = "bf16",
+    hardware: HardwareOption = None,
 ) -> None:
     """Two or more architectures side by side: size, attention, FFN, norms, cost."""
     from archcmp.analysis.compare import compare as run_compare
-    from archcmp.analysis.params import count_params
+    from archcmp.analysis.catalog import smallest_first
     from archcmp.errors import ArchcmpError
     from archcmp.kinds.base import ATTENTION_MODES
     from archcmp.render import compare_view
@@ -60,12 +76,14 @@ def compare(
     reg = registry(specs)
     chosen = [reg.resolve(name) for name in models or []]
     if family:
-        chosen += sorted(reg.family(family), key=lambda s: count_params(s).total_params)
+        chosen += smallest_first(reg.family(family))
     if len(chosen) < 2:
         raise ArchcmpError("compare needs two or more models (archcmp compare deepseek-v3 llama4-maverick) "
                            "or --family NAME; `archcmp show` describes one")
     comparison = run_compare(chosen, parse_context(ctx), dtype, attention, active_excl_embedding, convention,
                              state_dtype)
+    if gpu:
+        comparison = with_device_rows(comparison, chosen, gpu, weights, hardware)
     raw = format == "csv"
     if layout == "rows":
         tables = [compare_view.transposed_table(comparison, only_diff, raw)]

@@ -25,7 +25,7 @@ def import_config(
     """A spec YAML from a Hugging Face config.json, defaults filled in as transformers fills them."""
     from archcmp.hf.importer import import_file
 
-    imported = import_file(config, id, str(output) if output else "<stdout>")
+    imported = import_file(config, id)
     for warning in imported.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     _emit(imported.yaml, output, force)

@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from archcmp.commands.deploy_options import GpuOnOption, HardwareOption, WeightsOption, catalog
 from archcmp.app import (
     ConventionOption,
     DtypeOption,
@@ -39,6 +40,9 @@ def kvcache(
     state_dtype: StateDtypeOption = None,
     format: FormatOption = "table",
     specs: SpecsOption = None,
+    gpu: GpuOnOption = None,
+    weights: WeightsOption = "bf16",
+    hardware: HardwareOption = None,
 ) -> None:
     """KV-cache bytes per token and at a context: MHA, GQA, MQA, MLA, sliding, chunked and shared layers, and the
     fixed state of linear-attention and Mamba layers."""
@@ -61,7 +65,17 @@ def kvcache(
     results = [kv_cache(spec, context, sequences, dtype, budget_bytes, convention, plan, state_dtype)
                for spec, plan in plans for context in contexts]
     raw = format == "csv"
-    tables = [kvcache_table(results, raw=raw)]
+    tables, data = [kvcache_table(results, raw=raw)], [r.to_json() for r in results]
+    if gpu:
+        from archcmp.analysis.on_device import on_device
+        from archcmp.analysis.weight_formats import weight_format
+        from archcmp.render.on_device_view import on_device_table
+
+        fleet, fmt = catalog(hardware).fleet(gpu), weight_format(weights)
+        placed = [on_device(spec, fleet, fmt, dtype, context, sequences, plan) for spec, plan in plans
+                  for context in contexts]
+        tables.append(on_device_table(placed, raw=raw))
+        data = [entry | {"on_gpu": one.to_json()} for entry, one in zip(data, placed)]
     if per_layer:
         tables += [layers_table(result, raw=raw) for result in results]
-    emit(tables, format, [r.to_json() for r in results])
+    emit(tables, format, data)

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from archcmp.hf import patterns, rope
 from archcmp.hf.reader import Reader
-from archcmp.schema import ModelSpec, SoftmaxAttention
+from archcmp.errors import ArchcmpError
+from archcmp.schema import LatentAttention, ModelSpec, SoftmaxAttention
 
 # transformers ACT2FN names -> spec activations (same function, or the
 # tanh approximation of GELU under its several names)
@@ -175,9 +176,14 @@ def decoder(r: Reader, *, attention: dict, ffn: dict, norm: str = "pre", moe: di
 # ---- export -------------------------------------------------------------
 
 
-def decoder_config(spec: ModelSpec, model_type: str) -> dict:
-    """The keys every llama-style decoder config has."""
+def decoder_config(spec: ModelSpec, model_type: str, latent: bool = False) -> dict:
+    """The keys every llama-style decoder config has. ``latent``: the family
+    has multi-head latent attention; the others have softmax attention over
+    KV heads, and neither can express the other."""
     att = spec.attention
+    if isinstance(att, LatentAttention) != latent:
+        wanted = "latent attention (mla)" if latent else "attention over KV heads (mha, gqa, mqa)"
+        raise ArchcmpError(f"attention.kind: {att.kind}, but {model_type} has {wanted}")
     config = {
         "model_type": model_type,
         "vocab_size": spec.vocab_size,

@@ -8,19 +8,29 @@ set of keys a family understands is written down in one place.
 
 from __future__ import annotations
 
-import json
-import re
+import math
 from typing import Any
 
 from archcmp.errors import ArchcmpError, Problem
+from archcmp.schema import MAX_LAYERS, MAX_SIZE
+from archcmp.yamlload import Located
+
+# Keys that count layers bound what the families iterate over, as num_layers
+# is bounded in a spec; every other integer is a size, bounded as a spec's.
+_LAYER_KEYS = frozenset({"num_hidden_layers", "n_layer", "num_layers"})
 
 
 class Reader:
-    def __init__(self, config: dict, defaults: dict, filename: str, text: str = ""):
+    """``located``: where each key of the file stands; ``base``: the path of
+    this config in the file (``("text_config",)`` for a multimodal one)."""
+
+    def __init__(self, config: dict, defaults: dict, filename: str, located: Located | None = None,
+                 base: tuple = ()):
         self.config = config
         self.defaults = defaults
         self.filename = filename
-        self.text = text
+        self.located = located or Located(data=config)
+        self.base = base
         self.warnings: list[str] = []
 
     def raw(self, key: str) -> Any:
@@ -35,7 +45,10 @@ class Reader:
     def int(self, key: str, minimum: int = 1) -> int:
         value = self.raw(key)
         if not _is_int(value) or value < minimum:
-            self.fail(key, f"expected an integer >= {minimum}, found {value!r}")
+            self.fail(key, f"expected an integer >= {minimum}, found {_shown(value)}")
+        maximum = MAX_LAYERS if key in _LAYER_KEYS else MAX_SIZE
+        if value > maximum:
+            self.fail(key, f"{_shown(value)} is above {maximum:,}, the most archcmp accepts (no model comes close)")
         return value
 
     def opt_int(self, key: str, minimum: int = 1) -> int | None:
@@ -43,8 +56,9 @@ class Reader:
 
     def number(self, key: str) -> float | None:
         value = self.raw(key)
-        if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
-            self.fail(key, f"expected a number, found {value!r}")
+        if value is not None and not is_finite_number(value):
+            finite = " finite" if isinstance(value, float) else ""
+            self.fail(key, f"expected a{finite} number, found {_shown(value)}")
         return value
 
     def bool(self, key: str) -> bool:
@@ -52,7 +66,7 @@ class Reader:
         if value is None:
             return False
         if not isinstance(value, bool):
-            self.fail(key, f"expected true or false, found {value!r}")
+            self.fail(key, f"expected true or false, found {_shown(value)}")
         return value
 
     def str(self, key: str) -> str | None:
@@ -63,7 +77,7 @@ class Reader:
         if value is None:
             return None
         if not isinstance(value, list):
-            self.fail(key, f"expected a list, found {value!r}")
+            self.fail(key, f"expected a list, found {_shown(value)}")
         if length is not None and len(value) != length:
             self.fail(key, f"has {len(value)} entries for {length} layers")
         return value
@@ -74,36 +88,41 @@ class Reader:
     def _optional(self, key: str, kind: type, what: str):
         value = self.raw(key)
         if value is not None and not isinstance(value, kind):
-            self.fail(key, f"expected {what}, found {value!r}")
+            self.fail(key, f"expected {what}, found {_shown(value)}")
         return value
 
-    def warn(self, key: str, message: str) -> None:
-        self.warnings.append(str(self.problem(key, message)))
+    def warn(self, key: str, message: str, inner: str | None = None) -> None:
+        self.warnings.append(str(self.problem(key, message, inner)))
 
-    def fail(self, key: str, message: str):
-        raise ArchcmpError(message, [self.problem(key, message)])
+    def fail(self, key: str, message: str, inner: str | None = None):
+        raise ArchcmpError(message, [self.problem(key, message, inner)])
 
-    def problem(self, key: str, message: str) -> Problem:
-        return Problem(self.filename, key_line(self.text, key), None, key, message)
+    def problem(self, key: str, message: str, inner: str | None = None) -> Problem:
+        """A problem at ``key``, or at the key ``inner`` found inside it (a
+        rope dict's ``rope_theta``), located in the file as written."""
+        path = self.base + (key,)
+        if inner is not None:
+            path = _find(self.located.positions, path, inner) or path
+        line, col = self.located.where(path)
+        return Problem(self.filename, line, col, ".".join(str(p) for p in path[len(self.base):]), message)
 
 
-def key_line(text: str, key: str) -> int | None:
-    """The line of the first ``"key":`` in the JSON text (for messages only)."""
-    match = re.search(rf'"{re.escape(key)}"\s*:', text)
-    return text.count("\n", 0, match.start()) + 1 if match else None
+def _find(positions: dict, prefix: tuple, name: str) -> tuple | None:
+    """The first located path below ``prefix`` that ends in ``name``."""
+    return next((p for p in positions if p[:len(prefix)] == prefix and p[-1] == name and len(p) > len(prefix)),
+                None)
 
 
-def parse_json(text: str, filename: str) -> dict:
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        problem = Problem(filename, exc.lineno, exc.colno, None, f"not valid JSON: {exc.msg}")
-        raise ArchcmpError(problem.message, [problem]) from None
-    if not isinstance(data, dict):
-        problem = Problem(filename, 1, 1, None, "expected a JSON object (a config.json)")
-        raise ArchcmpError(problem.message, [problem])
-    return data
+def is_finite_number(value: Any) -> bool:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    return isinstance(value, int) or math.isfinite(value)  # isfinite(10**400) would overflow
 
 
 def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:30] + f"... ({len(text):,} characters)"

@@ -10,7 +10,7 @@ transformers 4 and 5 both read.
 
 from __future__ import annotations
 
-from archcmp.hf.reader import Reader
+from archcmp.hf.reader import Reader, is_finite_number
 from archcmp.schema import ModelSpec
 
 # rope dict key -> spec RopeScaling field
@@ -44,7 +44,11 @@ def split(r: Reader, params: dict) -> tuple[dict, dict | None]:
         unknown = sorted(set(params) - set(LAYER_KEYS))
         if unknown:
             r.fail("rope_parameters", f"unknown layer types {', '.join(unknown)}")
-        return dict(params.get("full_attention") or {}), dict(params.get("sliding_attention") or {})
+        full, sliding = params.get("full_attention") or {}, params.get("sliding_attention") or {}
+        for name, value in (("full_attention", full), ("sliding_attention", sliding)):
+            if not isinstance(value, dict):
+                r.fail("rope_parameters", "expected a mapping of RoPE parameters", inner=name)
+        return dict(full), dict(sliding)
     return dict(params), None
 
 
@@ -84,17 +88,23 @@ def _partial_rotary(r: Reader, params: dict, key: str) -> float:
 
 
 def theta(r: Reader, params: dict, key: str) -> float:
-    theta = params.get("rope_theta", r.raw("rope_theta"))
-    if isinstance(theta, bool) or not isinstance(theta, int | float) or theta <= 0:
-        r.fail(key, f"rope_theta must be a positive number, found {theta!r}")
+    """The rope dict's ``rope_theta``, else the top-level key's; a bad value
+    is reported where it is written."""
+    inside = "rope_theta" in params
+    theta = params["rope_theta"] if inside else r.raw("rope_theta")
+    if not is_finite_number(theta) or theta <= 0:
+        message = f"rope_theta must be a positive number, found {theta!r}"
+        r.fail(key, message, inner="rope_theta") if inside else r.fail("rope_theta", message)
     return _plain(theta)
 
 
 def scaling_section(r: Reader, params: dict, key: str, rename: dict) -> dict | None:
     unknown = sorted(set(params) - set(_SCALING_FIELDS) - _TABLE_ONLY)
     if unknown:
-        r.fail(key, f"unknown RoPE keys {', '.join(unknown)}")
+        r.fail(key, f"unknown RoPE keys {', '.join(unknown)}", inner=unknown[0])
     kind = params.get("rope_type", params.get("type", "default"))
+    if not isinstance(kind, str):
+        r.fail(key, f"rope_type must be a string, found {kind!r}", inner="rope_type" if "rope_type" in params else "type")
     kind = rename.get(kind, kind)
     if kind == "default":
         return None
@@ -103,15 +113,25 @@ def scaling_section(r: Reader, params: dict, key: str, rename: dict) -> dict | N
     section = {"type": kind}
     for name, field in _SCALING_FIELDS.items():
         if params.get(name) is not None:
-            section[field] = _plain(params[name])
+            section[field] = _plain(_scaling_value(r, key, name, params[name]))
     if kind in _NEEDS_ORIGINAL and "original_context" not in section:
-        top = r.raw("original_max_position_embeddings") if "original_max_position_embeddings" in r.defaults else None
-        section["original_context"] = top or r.raw("max_position_embeddings")
+        top = r.opt_int("original_max_position_embeddings") if "original_max_position_embeddings" in r.defaults else None
+        section["original_context"] = top or r.int("max_position_embeddings")
     if "factor" not in section and kind == "longrope":  # _compute_longrope_parameters
-        section["factor"] = _plain(r.raw("max_position_embeddings") / section["original_context"])
+        section["factor"] = _plain(r.int("max_position_embeddings") / section["original_context"])
     if "factor" not in section:
         r.fail(key, f"rope_type {kind} needs a factor")
     return section
+
+
+def _scaling_value(r: Reader, key: str, name: str, value) -> float:
+    """A positive number (a whole one for a context length), checked here so
+    that the error names this key of the file, not a field of the spec."""
+    whole = name == "original_max_position_embeddings"
+    if not is_finite_number(value) or value <= 0 or (whole and not isinstance(value, int)):
+        what = "a positive integer" if whole else "a positive number"
+        r.fail(key, f"{name} must be {what}, found {value!r}", inner=name)
+    return value
 
 
 def legacy_keys(spec: ModelSpec) -> dict:

@@ -15,25 +15,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from archcmp.kinds.base import MLA_DECODE_FORMS, CachePart, FlopOptions, Tensor, matrix_macs
-from archcmp.kinds.span import Span
+from archcmp.kinds.attention import AttentionLayer
+from archcmp.kinds.base import MLA_DECODE_FORMS, CachePart, Tensor
 
 
-@dataclass(frozen=True)
-class LatentMixer:
-    hidden: int
-    num_heads: int
+@dataclass(frozen=True, kw_only=True)
+class LatentMixer(AttentionLayer):
     q_lora_rank: int | None
     kv_lora_rank: int
     qk_nope_head_dim: int
     qk_rope_head_dim: int
     v_head_dim: int
-    span: Span
-    position: str  # "rope" | "nope" | "learned"
-    rope_theta: float | None
-    owns_cache: bool = True
-    qkv_bias: bool = False
-    out_bias: bool = False
     kind = "mla"
     decode_forms = MLA_DECODE_FORMS
     core_component = "attention_core"
@@ -62,9 +54,6 @@ class LatentMixer:
         if self.out_bias:
             parts.append(Tensor("o_proj.bias", c, (h,)))
         return tuple(parts)
-
-    def macs(self) -> dict[str, int]:
-        return matrix_macs(self.tensors())
 
     def cache(self, convention: str) -> tuple[CachePart, ...]:
         if not self.owns_cache:
@@ -95,11 +84,3 @@ class LatentMixer:
         if form == "absorbed":
             return 2 * self.num_heads * (2 * self.kv_lora_rank + self.qk_rope_head_dim)
         return 2 * self.num_heads * (self.qk_head_dim + self.v_head_dim)
-
-    def prefill_core_flops(self, tokens: int, options: FlopOptions) -> int:
-        keys = tokens * tokens if options.attention == "full" else self.span.keys_seen_total(tokens)
-        return self.pair_flops() * keys
-
-    def decode_core_flops(self, position: int, options: FlopOptions) -> int:
-        keys = position if options.attention == "full" else self.span.keys_seen(position)
-        return self.pair_flops(options.mla_decode) * keys

@@ -12,23 +12,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from archcmp.kinds.base import CachePart, FlopOptions, Tensor, matrix_macs
-from archcmp.kinds.span import Span
+from archcmp.kinds.attention import AttentionLayer
+from archcmp.kinds.base import CachePart, Tensor
 
 
-@dataclass(frozen=True)
-class SoftmaxMixer:
+@dataclass(frozen=True, kw_only=True)
+class SoftmaxMixer(AttentionLayer):
     kind: str  # "mha" | "gqa" | "mqa": the spec's name for this head layout
-    hidden: int
-    num_heads: int
     num_kv_heads: int
     head_dim: int
-    span: Span
-    position: str  # "rope" | "nope" | "learned"
-    rope_theta: float | None
-    owns_cache: bool = True
-    qkv_bias: bool = False
-    out_bias: bool = False
     qk_norm: str = "none"  # "none" | "per_head" | "full" | "l2"
     sinks: bool = False
     # Qwen3-Next/Qwen3.5 gated attention: q_proj also yields a per-head sigmoid
@@ -65,9 +57,6 @@ class SoftmaxMixer:
             parts.append(Tensor("sinks", c, (self.num_heads,)))
         return tuple(parts)
 
-    def macs(self) -> dict[str, int]:
-        return matrix_macs(self.tensors())
-
     def cache(self, convention: str) -> tuple[CachePart, ...]:
         if not self.owns_cache:
             return ()
@@ -81,14 +70,7 @@ class SoftmaxMixer:
         """No other layout than :meth:`cache`."""
         return None
 
-    def pair_flops(self) -> int:
-        """Score and value products of one query against one key, all heads."""
+    def pair_flops(self, form: str = "expanded") -> int:
+        """Score and value products of one query against one key, all heads
+        (one form only: ``form`` is latent attention's)."""
         return 2 * self.num_heads * 2 * self.head_dim
-
-    def prefill_core_flops(self, tokens: int, options: FlopOptions) -> int:
-        keys = tokens * tokens if options.attention == "full" else self.span.keys_seen_total(tokens)
-        return self.pair_flops() * keys
-
-    def decode_core_flops(self, position: int, options: FlopOptions) -> int:
-        keys = position if options.attention == "full" else self.span.keys_seen(position)
-        return self.pair_flops() * keys

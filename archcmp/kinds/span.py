@@ -74,7 +74,7 @@ def span_for(label: str, window: int | None) -> Span:
         return FullSpan()
     if window is None:
         raise ValueError(f"a {label} layer needs its window")
-    spans: dict[str, type[SlidingSpan] | type[ChunkedSpan]] = {"sliding": SlidingSpan, "chunked": ChunkedSpan}
+    spans: dict[str, type[SlidingSpan | ChunkedSpan]] = {"sliding": SlidingSpan, "chunked": ChunkedSpan}
     if label not in spans:
         raise ValueError(f"no span for layer label {label!r}")
     return spans[label](window)

@@ -27,5 +27,5 @@ def list_table(rows: list[dict], raw: bool = False, active_excl_embedding: bool 
     table = Table("Models", ["id", "family", "total", active, "attention", "release"])
     for row in rows:
         total, active = (str(row[k]) if raw else format_params(row[k]) for k in ("total_params", "active_params"))
-        table.add(row["id"], row["family"], total, active, row["attention"], row["release_date"] or "")
+        table.add(row["id"], row["family"], total, active, layout_text(row["attention"]), row["release_date"] or "")
     return table

@@ -8,7 +8,8 @@ from typing import Any
 from archcmp.units import format_bytes, format_flops, format_params
 
 # Units whose exact form (CSV) is the number itself, not the words.
-_RAW_NUMBERS: dict[str, Any] = {"share": str, "sizes": lambda v: ", ".join(map(str, v)) if isinstance(v, tuple) else str(v)}
+_RAW_NUMBERS: dict[str, Any] = {
+    "share": str, "q_lora": str, "sizes": lambda v: ", ".join(map(str, v)) if isinstance(v, tuple) else str(v)}
 
 
 def value_text(value: Any, unit: str = "", raw: bool = False) -> str:

@@ -45,7 +45,8 @@ def compare_tables(comparison: Comparison, only_diff: bool = False, raw: bool = 
 def transposed_table(comparison: Comparison, only_diff: bool = False, raw: bool = False) -> Table:
     """Models as rows, facts as columns: for many models and few facts."""
     rows = _rows(comparison, only_diff)
-    table = Table("Comparison", ["model", *(_words(row.name, comparison) for row in rows)], align=["left"] * (len(rows) + 1))
+    words = [_words(row.name, comparison) for row in rows]
+    table = Table("Comparison", ["model", *words], align=["left"] * (len(rows) + 1))
     for i, model in enumerate(comparison.models):
         table.add(model, *(value_text(row.values[i], row.unit, raw) for row in rows))
         table.marked |= {(i, j) for j, row in enumerate(rows, start=1) if row.differs_from_first(i)}

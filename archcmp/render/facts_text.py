@@ -4,6 +4,7 @@ diff write what :mod:`archcmp.analysis.facts` states as data."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from itertools import pairwise
 from typing import Any
 
 from archcmp.analysis import factvalues as fv
@@ -17,18 +18,26 @@ WORDS = {
     "v_head_dim": "v head dim", "qk_norm": "QK-norm", "sinks": "attention sinks",
     "score_scale": "attention score scale", "logit_softcapping": "attention logit soft-cap",
     "attention_layers": "attention by layer", "window": "local window (sliding or chunk)",
-    "nope_layers": "NoPE layers", "dense_intermediate_size": "dense FFN size", "routed_experts": "routed experts",
+    "nope_layers": "NoPE layers", "dense_intermediate_size": "dense FFN size",
+    "routed_experts": "routed experts",
     "shared_experts": "shared experts", "experts_per_token": "experts per token",
     "expert_intermediate_size": "expert size", "shared_expert_intermediate_size": "shared expert size",
     "first_dense_layers": "first dense layers", "moe_layers": "MoE layers", "norm": "normalization",
     "per_layer_embeddings": "per-layer embeddings (PLE)", "kv_sharing": "KV sharing",
-    "mtp": "multi-token prediction", "final_logit_softcapping": "final logit soft-cap", "release_date": "release",
+    "mtp": "multi-token prediction", "final_logit_softcapping": "final logit soft-cap",
+    "release_date": "release",
     "training_tokens": "training tokens",
     "output_gate": "attention output gate", "partial_rotary_factor": "RoPE share of each head",
     "layer_mix": "layer mix", "linear_heads": "linear heads", "linear_conv_kernel": "linear conv kernel",
     "linear_state": "fixed state per linear layer", "kv_state_bytes": "fixed state at any context ({dtype})",
     "prefill_attention_flops_per_token": "prefill softmax-attention FLOPs per token",
     "prefill_linear_mixer_flops_per_token": "prefill linear-mixer FLOPs per token",
+    # compare --gpu (archcmp.analysis.on_device): per GPU, at the context, batch 1
+    "gpu_layout": "layout", "gpu_fits": "fits", "gpu_weights_bytes": "weights per GPU",
+    "gpu_kv_bytes": "KV cache per GPU", "gpu_total_bytes": "total per GPU", "gpu_usable_bytes": "usable per GPU",
+    "gpu_max_context": "max context (batch 1)", "gpu_max_batch": "max batch at the context",
+    "gpu_min_gpus": "fewest GPUs that fit", "gpu_decode_tokens_per_s_bound": "decode tokens/s ≤ (bound)",
+    "gpu_prefill_seconds_bound": "time to first token ≥, s (bound)",
 }
 
 
@@ -69,7 +78,7 @@ def _run(r: fv.Run) -> str:
 
 def layer_set_text(value: fv.LayerSet) -> str:
     indices = value.layers
-    if len(indices) > 2 and len({b - a for a, b in zip(indices, indices[1:])}) == 1:
+    if len(indices) > 2 and len({b - a for a, b in pairwise(indices)}) == 1:
         where = f"every {ordinal(indices[1] - indices[0])} from {indices[0]}"
     else:
         where = ", ".join(map(str, indices))
@@ -131,7 +140,9 @@ _PLACEMENT = {"pre": "pre-norm", "post": "post-norm (inside residual)", "sandwic
 
 
 def _matformer(value: fv.MatFormerFact) -> str:
-    return f"nested in {value.parent}" if value.parent else f"contains {', '.join(value.nested) or 'sub-models'}"
+    if value.parent:
+        return f"nested in {value.parent}"
+    return f"contains {', '.join(value.nested) or 'sub-models'}"
 
 
 def _scaling(value: fv.Scaling) -> str:

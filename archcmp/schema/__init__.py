@@ -13,7 +13,7 @@ from archcmp.schema.attention import (
     LatentAttention,
     SoftmaxAttention,
 )
-from archcmp.schema.base import LayerPattern, Published, Source, Strict, TrainingInfo
+from archcmp.schema.base import MAX_LAYERS, MAX_SIZE, LayerPattern, Published, Source, Strict, TrainingInfo
 from archcmp.schema.linear import LINEAR_KINDS, GatedDeltaNet, KimiDeltaAttention, LinearAttention, Mamba2
 from archcmp.schema.model import CrossFieldError, ModelSpec, json_schema
 from archcmp.schema.sections import (
@@ -32,35 +32,10 @@ from archcmp.schema.sections import (
 )
 
 __all__ = [
-    "ATTENTION_KINDS",
-    "LINEAR_KINDS",
-    "SPAN_LABELS",
-    "AltUp",
-    "Attention",
-    "AttentionOverride",
-    "CrossFieldError",
-    "Embeddings",
-    "FeedForward",
-    "GatedDeltaNet",
-    "KVSharing",
-    "KimiDeltaAttention",
-    "LatentAttention",
-    "Laurel",
-    "LayerPattern",
-    "LinearAttention",
-    "Mamba2",
-    "MatFormer",
-    "MoE",
-    "ModelSpec",
-    "MultiTokenPrediction",
-    "Norm",
-    "PerLayerEmbeddings",
-    "Positions",
-    "Published",
-    "RopeScaling",
-    "SoftmaxAttention",
-    "Source",
-    "Strict",
-    "TrainingInfo",
-    "json_schema",
+    "MAX_LAYERS", "MAX_SIZE",
+    "ATTENTION_KINDS", "SPAN_LABELS", "AltUp", "Attention", "AttentionOverride", "CrossFieldError", "Embeddings",
+    "FeedForward", "KVSharing", "LatentAttention", "Laurel", "LayerPattern", "MatFormer", "MoE", "ModelSpec",
+    "MultiTokenPrediction", "Norm", "PerLayerEmbeddings", "Positions", "Published", "RopeScaling",
+    "SoftmaxAttention", "Source", "Strict", "TrainingInfo", "json_schema",
+    "LINEAR_KINDS", "GatedDeltaNet", "KimiDeltaAttention", "LinearAttention", "Mamba2",
 ]

@@ -11,10 +11,17 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-NonNegInt = Annotated[int, Field(ge=0, strict=True)]
-Size = Annotated[int, Field(gt=0, strict=True)]
-FiniteFloat = Annotated[float, Field(gt=0, allow_inf_nan=False)]
-Figure = Annotated[str, Field(pattern=r"^\d+(\.\d+)?\s*[KMBT]$")]
+# Upper bounds no real model approaches (contexts of 10M tokens, vocabularies
+# of 262k, 126 layers), so that a typo such as 10**40 fails at once instead
+# of running every per-layer loop for ever. MAX_SIZE is also --ctx's bound.
+MAX_SIZE = 2**30
+MAX_LAYERS = 10_000
+NonNegInt = Annotated[int, Field(ge=0, le=MAX_SIZE, strict=True)]
+Size = Annotated[int, Field(gt=0, le=MAX_SIZE, strict=True)]
+LayerCount = Annotated[int, Field(gt=0, le=MAX_LAYERS, strict=True)]
+# strict: a float field takes a number (an int too), never true or "1.5".
+FiniteFloat = Annotated[float, Field(gt=0, allow_inf_nan=False, strict=True)]
+Figure = Annotated[str, Field(pattern=r"^[0-9]{1,9}(\.[0-9]{1,9})?\s*[KMBT]$")]
 
 Activation = Literal["silu", "gelu", "gelu_tanh", "relu", "relu2", "swiglu_clamped"]
 

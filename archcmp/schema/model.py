@@ -17,7 +17,7 @@ import datetime
 from pydantic import Field, field_validator, model_validator
 
 from archcmp.schema.attention import Attention
-from archcmp.schema.base import FiniteFloat, LayerPattern, Published, Size, Source, Strict, TrainingInfo
+from archcmp.schema.base import FiniteFloat, LayerCount, LayerPattern, Published, Size, Source, Strict, TrainingInfo
 from archcmp.schema.linear import LinearAttention
 from archcmp.schema.sections import (
     AltUp,
@@ -58,7 +58,7 @@ class ModelSpec(Strict):
 
     vocab_size: Size
     hidden_size: Size
-    num_layers: Size
+    num_layers: LayerCount
     max_context: Size | None = None
     # Output logits pass through cap·tanh(logit/cap) (Gemma 2 and 3n: 30).
     final_logit_softcapping: FiniteFloat | None = None

@@ -48,7 +48,7 @@ class Positions(Strict):
     rope_theta: FiniteFloat | None = None
     rope_local_theta: FiniteFloat | None = None
     rope_scaling: RopeScaling | None = None
-    partial_rotary_factor: Annotated[float, Field(gt=0, le=1)] = 1.0
+    partial_rotary_factor: Annotated[float, Field(gt=0, le=1, strict=True)] = 1.0
     nope_pattern: LayerPattern | None = None
 
 

@@ -9,18 +9,11 @@ Imported only by tests under tests/crosscheck/, which skip without torch.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
-# CI clones the repo into another folder with a copy of shared/ beside it.
-REFERENCE = REPO.parent / "shared" / "reference"
+from testpaths import REFERENCE
 
 # Model types transformers does not know under the hub name.
 MODEL_TYPE_ALIASES = {"kimi_k2": "deepseek_v3"}
-
-
-def reference_names() -> list[str]:
-    return sorted(p.stem for p in (REFERENCE / "configs").glob("*.json"))
 
 
 def reference_config(name: str) -> dict:

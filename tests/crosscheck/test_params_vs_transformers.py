@@ -22,7 +22,8 @@ from pathlib import Path
 
 import pytest
 from hybrid_configs import HYBRID_TYPES, random_hybrid_config
-from small import build_model, hybrid_name, reference_names
+from small import build_model, hybrid_name
+from testpaths import DATA, REFERENCE, reference_names
 
 from archcmp.analysis.params import COMPONENTS, count_params
 from archcmp.hf.common import BASE_IGNORED
@@ -32,13 +33,12 @@ from archcmp.hf.importer import import_file
 from archcmp.hf.sameness import differences
 from archcmp.registry import Registry
 
-REPO = Path(__file__).resolve().parents[2]
-FIXTURES = sorted((REPO / "tests" / "data" / "hf").glob("*.json"))
-REFERENCE = REPO.parent / "shared" / "reference" / "configs"
+FIXTURES = sorted((DATA / "hf").glob("*.json"))
+CONFIGS = REFERENCE / "configs"
 
 # First match wins. Attention keeps its own norms (q/k norm, MLA latent
 # norms) and sinks; Gemma 3n's AltUp/LAuReL norms are norms, the rest of
-# those modules "other" (shared/reference/README.md, components).
+# those modules "other" (tests/data/reference/README.md, components).
 RULES = (
     (r"(^|\.)lm_head\.", "lm_head"),
     (r"\.(embed_tokens|embed_tokens_per_layer|wte|wpe)\.", "embedding"),
@@ -97,7 +97,7 @@ def test_bundled_spec_via_export(spec_id):
 
 @pytest.mark.parametrize("name", reference_names())
 def test_reference_config_via_import(name):
-    path = REFERENCE / f"{name}.json"
+    path = CONFIGS / f"{name}.json"
     assert_same_counts(import_file(path).spec, json.loads(path.read_text()))
 
 

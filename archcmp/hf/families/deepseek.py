@@ -91,7 +91,7 @@ def deepseek_spec(r: Reader, v3: bool) -> dict:
 
 def mla_config(spec: ModelSpec, model_type: str, defaults: dict) -> dict:
     att = spec.attention
-    config = common.decoder_config(spec, model_type)
+    config = common.decoder_config(spec, model_type, latent=True)
     config.update(q_lora_rank=att.q_lora_rank, kv_lora_rank=att.kv_lora_rank, qk_nope_head_dim=att.qk_nope_head_dim,
                   qk_rope_head_dim=att.qk_rope_head_dim, v_head_dim=att.v_head_dim, attention_bias=att.qkv_bias,
                   first_k_dense_replace=common.first_dense(spec))

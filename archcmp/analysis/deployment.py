@@ -1,0 +1,217 @@
+"""What each GPU of a layout holds: weights in a storage format, and the
+cache of its layers per sequence. Shared by ``fit`` and ``speed``.
+
+Which tensors take the weight format (``--quant-scope``), as common
+checkpoints do: ``linear`` every block matrix but the routers and the shared
+expert's sigmoid gate (GPTQ/AWQ/FP8 checkpoints keep them 16-bit), ``experts``
+the routed experts only (gpt-oss MXFP4), ``all`` every matrix, embeddings,
+head and routers too (GGUF files quantize ``token_embd``). Everything else
+stays bf16; vectors (norms, biases) are never quantized, and are F32 in GGUF.
+A float format (bf16, fp16, fp32) stores every tensor in it.
+
+Cache per GPU and sequence, per layer: what the layer's kind caches under the
+vLLM convention (as ``archcmp kvcache``: ``min(context, window)`` tokens of
+a sliding layer), with softmax K/V split by heads, ``max(1, kv_heads // TP)``
+per GPU, and an MLA latent whole on every TP rank; a KV-shared layer holds
+nothing. Parts without ``held`` are fixed states, once per sequence. A layer
+kind with no sharding rule here is an error, never a guess.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from functools import cached_property, lru_cache
+
+from archcmp.analysis.kvcache import DTYPE_BITS, dtype_bits, packed_bytes
+from archcmp.analysis.sharding import Layout, model_tensor_stages, shard, stage_layers
+from archcmp.analysis.weight_formats import WeightFormat
+from archcmp.errors import ArchcmpError
+from archcmp.kinds.base import CachePart, Tensor
+from archcmp.kinds.ffn import MoEFFN
+from archcmp.kinds.latent import LatentMixer
+from archcmp.kinds.softmax import SoftmaxMixer
+from archcmp.plan import Block, expand
+from archcmp.schema import ModelSpec
+
+QUANT_SCOPES = ("linear", "experts", "all")
+_GATHERED = {"embed_tokens", "embed_positions", "embed_tokens_per_layer"}  # looked up, never multiplied
+
+
+def quantized(tensor: Tensor, fmt: WeightFormat, scope: str) -> bool:
+    if len(tensor.shape) != 2 or fmt.is_float:
+        return False
+    if scope == "all":
+        return True
+    if tensor.component in ("embedding", "lm_head", "router") or tensor.name.endswith("shared_expert_gate"):
+        return False
+    return scope == "linear" or tensor.component == "routed_experts"
+
+
+@lru_cache(maxsize=65536)
+def gpu_tensor_bytes(tensor: Tensor, layout: Layout, kv_heads: int | None, fmt: WeightFormat, scope: str) -> int:
+    """Bytes one GPU holds of ``tensor`` (all its local copies)."""
+    part = shard(tensor, layout, kv_heads)
+    if quantized(tensor, fmt, scope):
+        return part.copies * fmt.matrix_bytes(*part.shape)
+    bits = fmt.vector_bits if (fmt.is_float or len(part.shape) == 1) else 16
+    elements = part.copies
+    for n in part.shape:
+        elements *= n
+    return elements * bits // 8
+
+
+@dataclass(frozen=True)
+class StageWeights:
+    """One GPU of one pipeline stage (the heaviest, where experts do not
+    divide evenly). ``experts`` lists, per MoE layer, the local expert
+    copies, the bytes of one of them, the layer's experts and experts per
+    token; ``gathered`` the input tables a step only looks rows up in."""
+
+    stage: int
+    layers: range
+    bytes: int
+    by_component: dict[str, int]
+    gathered: int
+    experts: tuple[tuple[int, int, int, int], ...]
+
+    @property
+    def always_read(self) -> int:
+        """What every decode step reads whatever the routing."""
+        return self.bytes - self.gathered - sum(n * size for n, size, _, _ in self.experts)
+
+
+@dataclass(frozen=True)
+class PartCache:
+    """One cached tensor of one layer on one GPU: ``elements`` per entry (or
+    in all, for a fixed state), ``cap`` entries at most, in ``dtype`` (None:
+    the cache dtype chosen)."""
+
+    elements: int
+    grows: bool  # False: a fixed state, held once per sequence
+    cap: int | None
+    stride: int
+    dtype: str | None
+
+    def bytes(self, context: int, bits: int) -> int:
+        bits = DTYPE_BITS[self.dtype] if self.dtype else bits
+        if not self.grows:
+            return packed_bytes(self.elements, bits)
+        entries = context // self.stride
+        return packed_bytes((entries if self.cap is None else min(entries, self.cap)) * self.elements, bits)
+
+
+@dataclass(frozen=True)
+class LayerCache:
+    index: int
+    parts: tuple[PartCache, ...]
+    window: int | None  # the span's window or chunk, for notes
+
+    def bytes(self, context: int, bits: int, grows: bool = True) -> int:
+        """The growing parts (or, with ``grows=False``, the fixed states) of one sequence."""
+        return sum(part.bytes(context, bits) for part in self.parts if part.grows == grows)
+
+
+class ModelTensors:
+    """A model's plan and tensors, built once and shared by the layouts a search tries."""
+
+    def __init__(self, spec: ModelSpec):
+        self.plan = expand(spec)
+        self.model = self.plan.model_tensors
+        self.layers = tuple(block.tensors() for block in self.plan)
+
+
+class Deployment:
+    """A model on a layout, in a weight format, with a cache dtype."""
+
+    def __init__(self, spec: ModelSpec, layout: Layout, fmt: WeightFormat, scope: str, kv_dtype: str,
+                 tensors: ModelTensors | None = None):
+        if scope not in QUANT_SCOPES:
+            raise ArchcmpError(f"bad --quant-scope {scope!r}: expected one of {', '.join(QUANT_SCOPES)}")
+        self.spec, self.layout, self.fmt, self.scope = spec, layout, fmt, scope
+        self.kv_dtype, self.kv_bits = kv_dtype, dtype_bits(kv_dtype)
+        self.tensors = tensors or ModelTensors(spec)
+        self.plan = self.tensors.plan
+        self.stages = stage_layers(spec.num_layers, layout.pp)
+
+    @cached_property
+    def weights(self) -> tuple[StageWeights, ...]:
+        return tuple(self._stage_weights(s, layers) for s, layers in enumerate(self.stages))
+
+    @cached_property
+    def caches(self) -> tuple[LayerCache, ...]:
+        return tuple(self._layer_cache(layer) for layer in self.plan)
+
+    def cache_bytes(self, stage: int, context: int, batch: int) -> int:
+        """The growing cache (KV, latents) one GPU of ``stage`` holds for ``batch`` sequences."""
+        return batch * sum(self.caches[i].bytes(context, self.kv_bits) for i in self.stages[stage])
+
+    def sequences_bytes(self, stage: int, context: int, batch: int) -> int:
+        """Everything ``batch`` sequences hold on one GPU: cache and fixed states."""
+        return self.cache_bytes(stage, context, batch) + self.state_bytes(stage, batch)
+
+    def cache_bytes_per_token(self, stage: int) -> int:
+        """What one more token adds once every window is full (growing, uncapped parts)."""
+        parts = [p for i in self.stages[stage] for p in self.caches[i].parts
+                 if p.grows and p.cap is None and p.stride == 1]
+        return sum(packed_bytes(p.elements, DTYPE_BITS[p.dtype] if p.dtype else self.kv_bits) for p in parts)
+
+    def state_bytes(self, stage: int, batch: int) -> int:
+        """Fixed states (recurrent layers), once per sequence."""
+        return batch * sum(self.caches[i].bytes(0, self.kv_bits, grows=False) for i in self.stages[stage])
+
+    def _stage_weights(self, stage: int, layers: range) -> StageWeights:
+        by_component: Counter[str] = Counter()
+        gathered, experts = 0, []
+        last = stage == self.layout.pp - 1
+        for tensor in self.tensors.model:
+            if stage in model_tensor_stages(tensor, self.layout.pp, self.spec.embeddings.tied_output):
+                size = self._bytes(tensor)
+                by_component[tensor.component] += size
+                head = tensor.name == "embed_tokens" and self.spec.embeddings.tied_output and last
+                gathered += size if tensor.name in _GATHERED and not head else 0
+        for (signature, kv_heads), count in Counter(
+                (self.tensors.layers[i], _kv_heads(self.plan.blocks[i])) for i in layers).items():
+            expert_bytes = 0
+            for tensor in signature:
+                size = self._bytes(tensor, kv_heads)
+                by_component[tensor.component] += count * size
+                expert_bytes += size if tensor.component == "routed_experts" else 0
+            if expert_bytes:
+                ffn = next(b.ffn for b in self.plan.blocks
+                           if isinstance(b.ffn, MoEFFN) and b.tensors() == signature)
+                local = -(-ffn.num_experts // self.layout.ep)
+                experts += [(local, expert_bytes // local, ffn.num_experts, ffn.experts_per_token)] * count
+        return StageWeights(stage, layers, sum(by_component.values()), dict(by_component), gathered, tuple(experts))
+
+    def _bytes(self, tensor: Tensor, kv_heads: int | None = None) -> int:
+        return gpu_tensor_bytes(tensor, self.layout, kv_heads, self.fmt, self.scope)
+
+    def _layer_cache(self, block: Block) -> LayerCache:
+        parts = tuple(self._part(block, part) for part in block.mixer.cache("vllm"))
+        return LayerCache(block.index, parts, block.mixer.span.window)
+
+    def _part(self, block: Block, part: CachePart) -> PartCache:
+        """One GPU's share of a cached tensor: softmax K/V by heads, an MLA
+        latent whole (every rank attends over all of it)."""
+        match block.mixer:
+            case SoftmaxMixer(num_kv_heads=kv):
+                elements = part.elements // kv * max(1, kv // self.layout.tp)
+            case LatentMixer():
+                elements = part.elements
+            case mixer:
+                raise ArchcmpError(f"{self.spec.id}: no cache sharding rule for the layer kind {type(mixer).__name__}")
+        held = part.held
+        return PartCache(elements, held is not None, held.cap if held else None, held.stride if held else 1,
+                         part.dtype)
+
+    @property
+    def replicated_kv_heads(self) -> int | None:
+        """The fewest KV heads of a layer, when TP exceeds them (each is then
+        held by several ranks)."""
+        heads = [b.mixer.num_kv_heads for b in self.plan if isinstance(b.mixer, SoftmaxMixer)]
+        return min(heads) if heads and self.layout.tp > min(heads) else None
+
+
+def _kv_heads(block: Block) -> int | None:
+    return block.mixer.num_kv_heads if isinstance(block.mixer, SoftmaxMixer) else None
