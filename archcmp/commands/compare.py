@@ -7,7 +7,6 @@ from typing import Annotated
 
 import typer
 
-from archcmp.commands.deploy_options import GpuOnOption, HardwareOption, WeightsOption, catalog
 from archcmp.app import (
     ActiveExclEmbeddingOption,
     AttentionOption,
@@ -20,6 +19,7 @@ from archcmp.app import (
     check_choice,
     registry,
 )
+from archcmp.commands.deploy_options import GpuOnOption, HardwareOption, WeightsOption, catalog
 
 
 def with_device_rows(comparison, chosen, gpu: str, weights: str, hardware):
@@ -63,8 +63,8 @@ def compare(
     hardware: HardwareOption = None,
 ) -> None:
     """Two or more architectures side by side: size, attention, FFN, norms, cost."""
-    from archcmp.analysis.compare import compare as run_compare
     from archcmp.analysis.catalog import smallest_first
+    from archcmp.analysis.compare import compare as run_compare
     from archcmp.errors import ArchcmpError
     from archcmp.kinds.base import ATTENTION_MODES
     from archcmp.render import compare_view

@@ -6,7 +6,6 @@ from typing import Annotated
 
 import typer
 
-from archcmp.commands.deploy_options import GpuOnOption, HardwareOption, WeightsOption, catalog
 from archcmp.app import (
     ConventionOption,
     DtypeOption,
@@ -18,6 +17,7 @@ from archcmp.app import (
     check_choice,
     resolve_all,
 )
+from archcmp.commands.deploy_options import GpuOnOption, HardwareOption, WeightsOption, catalog
 
 DEFAULT_CONTEXT = "128k"  # one context for every model, so rows compare; 128k is today's common long context
 

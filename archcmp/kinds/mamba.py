@@ -64,7 +64,7 @@ class Mamba2Mixer:
         parts.append(Tensor("conv1d", C, (self.conv_channels, 1, self.conv_kernel)))
         parts += [Tensor("conv1d.bias", C, (self.conv_channels,))] if self.conv_bias else []
         parts += [Tensor("dt_bias", C, (heads,)), Tensor("A_log", C, (heads,)), Tensor("D", C, (heads,)),
-                  Tensor("norm", C, (d,)), Tensor("out_proj", C, (h, d))]
+                  Tensor("gated_norm", C, (d,)), Tensor("out_proj", C, (h, d))]  # transformers: norm
         parts += [Tensor("out_proj.bias", C, (h,))] if self.proj_bias else []
         return tuple(parts)
 

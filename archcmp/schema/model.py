@@ -17,7 +17,16 @@ import datetime
 from pydantic import Field, field_validator, model_validator
 
 from archcmp.schema.attention import Attention
-from archcmp.schema.base import FiniteFloat, LayerCount, LayerPattern, Published, Size, Source, Strict, TrainingInfo
+from archcmp.schema.base import (
+    FiniteFloat,
+    LayerCount,
+    LayerPattern,
+    Published,
+    Size,
+    Source,
+    Strict,
+    TrainingInfo,
+)
 from archcmp.schema.linear import LinearAttention
 from archcmp.schema.sections import (
     AltUp,
