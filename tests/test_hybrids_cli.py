@@ -38,14 +38,20 @@ def test_per_layer_table_shows_state_tensors(run):
     status, out, _ = run("kvcache", "nemotron-3-nano-30b-a3b", "--ctx", "4k", "--per-layer",
                          "--convention", "transformers")
     assert status == 0
-    assert "conv_state 6144×4 bf16 48.0 KiB; recurrent_state 64×64×128 fp32 2.0 MiB" in out
-    assert "fixed state" in out
+    assert "fixed state by layer (transformers" in out
+    rows = [line.split() for line in out.splitlines() if line.startswith("0 ")]
+    assert ["0", "mamba2", "conv_state", "6144", "×", "4", "bf16", "48.0", "KiB"] in rows
+    assert ["0", "mamba2", "recurrent_state", "64", "×", "64", "×", "128", "fp32", "2.0", "MiB"] in rows
 
 
 def test_kvcache_table_has_a_fixed_state_column(run):
     status, out, _ = run("kvcache", "qwen3.5-397b-a17b", "deepseek-v3", "--ctx", "4k..1M")
     assert status == 0
-    assert "fixed state" in out and "45 gated_deltanet: 183.2 MiB" in out
+    assert "fixed state" in out
+    assert ["qwen3.5-397b-a17b", "4k", "30,720", "B", "183.2", "MiB", "303.2", "MiB"] in [
+        line.split()[:8] for line in out.splitlines()]
+    assert ["qwen3.5-397b-a17b", "1M", "gated_deltanet", "45", "0", "183.2", "MiB"] in [
+        line.split() for line in out.splitlines()]
 
 
 def test_show_names_layout_heads_and_state(run):
