@@ -51,6 +51,9 @@ AttentionOption = Annotated[str, typer.Option(
     "--attention", help="FLOPs: causal (each query sees its mask's keys) or full (every key, unmasked).")]
 ConventionOption = Annotated[str, typer.Option(
     "--convention", help="Cache convention: vllm (what a server allocates) or transformers (what its cache holds).")]
+StateDtypeOption = Annotated[str | None, typer.Option("--state-dtype", help=(
+    "Dtype of linear-attention and Mamba layers' recurrent state (bf16, fp16, fp32), overriding the spec's "
+    "and the convention's."))]
 ModelsArgument = Annotated[list[str], typer.Argument(help="Spec ids, aliases or paths to YAML files.")]
 
 

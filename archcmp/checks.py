@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from archcmp.checks_linear import NO_SECTION, check_linear
 from archcmp.schema.attention import SPAN_LABELS, LatentAttention, SoftmaxAttention
 from archcmp.schema.base import LayerPattern
+from archcmp.schema.linear import LINEAR_LABEL
 
 Finding = tuple[tuple[str | int, ...], str]
 
@@ -24,6 +26,7 @@ def check(spec) -> list[Finding]:
         *_positions(spec),
         *_feed_forward(spec),
         *_extras(spec),
+        *check_linear(spec, _pattern),
         *_said_once(spec),
     ]
 
@@ -44,7 +47,9 @@ def _attention_heads(spec) -> Iterator[Finding]:
 
 def _attention_layers(spec) -> Iterator[Finding]:
     att, at = spec.attention, ("attention",)
-    yield from _pattern(spec, att.layer_pattern, at + ("layer_pattern",), set(SPAN_LABELS))
+    linear = {LINEAR_LABEL} if spec.linear_attention is not None else set()
+    missing = {} if linear else {LINEAR_LABEL: NO_SECTION[LINEAR_LABEL]}
+    yield from _pattern(spec, att.layer_pattern, at + ("layer_pattern",), set(SPAN_LABELS) | linear, missing)
     used = set(att.layer_pattern.labels(spec.num_layers))
     for label, size_field in (("sliding", "sliding_window"), ("chunked", "chunk_size")):
         size = getattr(att, size_field)
@@ -196,10 +201,17 @@ def _tail_sharing(spec, shared: int, labels: list[str]) -> Iterator[Finding]:
             return
 
 
-def _pattern(spec, pattern: LayerPattern, at: tuple, allowed: set[str]) -> Iterator[Finding]:
+def _pattern(spec, pattern: LayerPattern, at: tuple, allowed: set[str],
+             missing: dict[str, str] | None = None) -> Iterator[Finding]:
+    """``missing``: labels the spec could use, but whose section it lacks (said once per label)."""
+    said: set[str] = set()
     for part in ("first", "repeat"):
         for i, label in enumerate(getattr(pattern, part)):
-            if label not in allowed:
+            if label in (missing or {}):
+                if label not in said:
+                    yield at + (part, i), f"label {label!r} {missing[label]}"
+                said.add(label)
+            elif label not in allowed:
                 yield at + (part, i), f"unknown label {label!r}; expected one of {', '.join(sorted(allowed))}"
     length = len(pattern.first) + len(pattern.repeat)
     if length > spec.num_layers:

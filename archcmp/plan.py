@@ -21,10 +21,12 @@ from archcmp.kinds.latent import LatentMixer
 from archcmp.kinds.parallel import ParallelFFN
 from archcmp.kinds.softmax import SoftmaxMixer
 from archcmp.kinds.span import span_for
+from archcmp.plan_linear import LinearMixer, linear_mixer, sublayers
 from archcmp.plan_model import model_tensors
 from archcmp.schema import LatentAttention, ModelSpec, SoftmaxAttention
+from archcmp.schema.linear import LINEAR_LABEL
 
-Mixer = SoftmaxMixer | LatentMixer
+Mixer = SoftmaxMixer | LatentMixer | LinearMixer
 FFN = DenseFFN | MoEFFN | ParallelFFN
 Extra = AltUp | Laurel | PerLayerInput
 
@@ -32,8 +34,8 @@ Extra = AltUp | Laurel | PerLayerInput
 @dataclass(frozen=True)
 class Block:
     index: int
-    mixer: Mixer
-    ffn: FFN
+    mixer: Mixer | None  # None: a block of an FFN alone (Nemotron-H's moe and mlp blocks)
+    ffn: FFN | None  # None: a block of a token mixer alone (Nemotron-H's mamba and attention blocks)
     norms: BlockNorms
     extras: tuple[Extra, ...]
     kv_source: int  # the layer whose cache this layer reads; itself unless shared
@@ -46,7 +48,7 @@ class Block:
 
     @property
     def parts(self) -> tuple:
-        return self.mixer, self.ffn, self.norms, *self.extras
+        return tuple(p for p in (self.mixer, self.ffn, self.norms, *self.extras) if p is not None)
 
     def tensors(self) -> tuple[Tensor, ...]:
         return tuple(t for part in self.parts for t in part.tensors())
@@ -70,6 +72,13 @@ class Plan:
     def __len__(self) -> int:
         return len(self.blocks)
 
+    def mixer_blocks(self) -> tuple[Block, ...]:
+        """The blocks that mix tokens (all of them, but in Nemotron-H)."""
+        return tuple(block for block in self.blocks if block.mixer is not None)
+
+    def ffn_blocks(self) -> tuple[Block, ...]:
+        return tuple(block for block in self.blocks if block.ffn is not None)
+
     def distinct_blocks(self) -> list[tuple[Block, int]]:
         """One block of each :attr:`Block.weights_key` with how many there
         are: counting each kind once keeps ``validate`` of 1,000 specs fast."""
@@ -87,7 +96,10 @@ def expand(spec: ModelSpec) -> Plan:
     """The per-layer plan of ``spec``."""
     labels = spec.attention.layer_pattern.labels(spec.num_layers)
     sources = kv_sources(spec, labels)
-    blocks = tuple(_block(spec, i, labels[i], sources[i]) for i in range(spec.num_layers))
+    if spec.block_pattern is not None:
+        blocks = tuple(_sublayer_block(spec, i) for i in range(spec.num_layers))
+    else:
+        blocks = tuple(_block(spec, i, labels[i], sources[i]) for i in range(spec.num_layers))
     return Plan(spec.id, spec.hidden_size, spec.vocab_size, blocks, model_tensors(spec))
 
 
@@ -103,7 +115,18 @@ def _block(spec: ModelSpec, index: int, label: str, kv_source: int) -> Block:
     )
 
 
+def _sublayer_block(spec: ModelSpec, index: int) -> Block:
+    """A block of one sublayer and its one pre-norm (transformers ``NemotronHBlock``)."""
+    mixer, ffn = sublayers(spec, index)
+    norm = NormKind(spec.norm.kind, spec.norm.bias)
+    return Block(index=index, mixer=mixer and _mixer(spec, index, mixer, owns_cache=True),
+                 ffn=ffn and _ffn(spec, index, False, norm, ffn), norms=BlockNorms(spec.hidden_size, norm, "pre", sublayers=1),
+                 extras=(), kv_source=index)
+
+
 def _mixer(spec: ModelSpec, index: int, label: str, owns_cache: bool) -> Mixer:
+    if label == LINEAR_LABEL:
+        return linear_mixer(spec)
     att, h = spec.attention, spec.hidden_size
     span = span_for(label, {"sliding": att.sliding_window, "chunked": att.chunk_size}.get(label))
     position, theta = _position(spec, index, label)
@@ -114,7 +137,7 @@ def _mixer(spec: ModelSpec, index: int, label: str, owns_cache: bool) -> Mixer:
         case SoftmaxAttention():
             kv_heads, head_dim, k_eq_v = _geometry(att, index, label)
             return SoftmaxMixer(kind=att.kind, num_kv_heads=kv_heads, head_dim=head_dim, qk_norm=att.qk_norm,
-                                sinks=att.sinks, k_eq_v=k_eq_v, **common)
+                                sinks=att.sinks, k_eq_v=k_eq_v, output_gate=att.output_gate, **common)
         case LatentAttention():
             return LatentMixer(q_lora_rank=att.q_lora_rank, kv_lora_rank=att.kv_lora_rank,
                                qk_nope_head_dim=att.qk_nope_head_dim, qk_rope_head_dim=att.qk_rope_head_dim,
@@ -147,13 +170,15 @@ def _position(spec: ModelSpec, index: int, label: str) -> tuple[str, float | Non
     return "rope", pos.rope_local_theta if local else pos.rope_theta
 
 
-def _ffn(spec: ModelSpec, index: int, shared: bool, norm: NormKind) -> FFN:
+def _ffn(spec: ModelSpec, index: int, shared: bool, norm: NormKind, label: str | None = None) -> FFN:
     """``shared``: the layer reads another's cache, which widens its MLP in
-    Gemma 4 E2B (``Gemma4TextMLP``: ``use_double_wide_mlp`` and a KV-shared layer)."""
+    Gemma 4 E2B (``Gemma4TextMLP``: ``use_double_wide_mlp`` and a KV-shared layer).
+    ``label``: ``dense`` or ``moe`` as a block pattern says (Nemotron-H), else the MoE pattern's."""
     h, ffn, moe = spec.hidden_size, spec.ffn, spec.moe
     wide = 2 if shared and spec.kv_sharing is not None and spec.kv_sharing.double_wide_mlp else 1
     dense = DenseFFN(h, wide * spec.intermediate_size_at(index), ffn.gated, ffn.activation, ffn.bias)
-    if moe is None or moe.layer_pattern.label(index) == "dense":
+    label = label or ("dense" if moe is None else moe.layer_pattern.label(index))
+    if label == "dense":
         return dense
     experts = MoEFFN(h, moe.num_experts, moe.experts_per_token, moe.expert_intermediate_size, ffn.gated,
                      ffn.activation, expert_bias=moe.expert_bias, router_bias=moe.router_bias,

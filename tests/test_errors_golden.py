@@ -28,7 +28,8 @@ def test_every_bad_file_has_a_golden_line():
 
 @pytest.mark.parametrize("name", ["unknown_field.yaml", "alias_bomb.yaml", "binary.yaml", "python_tag.yaml",
                                   "impossible_date.yaml", "self_alias.yaml", "deep_nesting.yaml", "huge_layers.yaml",
-                                  "merge_scalar.yaml", "bool_tag.yaml"])
+                                  "merge_scalar.yaml", "bool_tag.yaml", "linear_missing_dims.yaml",
+                                  "state_dtype_not_a_dtype.yaml"])
 def test_analysis_command_exits_2(run, monkeypatch, name):
     monkeypatch.chdir(BAD)
     status, out, err = run("params", name)

@@ -112,5 +112,7 @@ def test_every_bundled_spec(run, model):
     assert all(layer["bytes"] == 0 for layer in layers if layer["kv_source"] != layer["index"])
     assert all(layer["cached_tokens"] <= row["context"] for layer in layers)
     full = [layer for layer in layers if layer["window"] is None and layer["kv_source"] == layer["index"]]
-    assert sum(layer["bytes"] for layer in full) == row["kv_bytes_per_token_full_layers"] * row["context"]
+    growing = sum(layer["bytes"] - sum(part["bytes"] for part in layer["state"]) for layer in full)
+    assert growing == row["kv_bytes_per_token_full_layers"] * row["context"]  # a linear layer's state is fixed
+    assert row["state_bytes"] == sum(part["bytes"] for layer in layers for part in layer["state"])
     assert row["kv_bytes"] <= row["mha_equivalent_bytes"]

@@ -39,7 +39,8 @@ def test_a_field_of_another_kind_is_refused():
 
 @pytest.mark.parametrize("attention, message", [
     ({**TINY_ATTENTION, "kind": "linear"}, "does not match any of the expected tags"),
-    ({**TINY_ATTENTION, "layer_pattern": ["linear"]}, "unknown label 'linear'"),
+    ({**TINY_ATTENTION, "layer_pattern": ["linear"]}, "label 'linear' names no linear_attention section"),
+    ({**TINY_ATTENTION, "layer_pattern": ["mamba"]}, "unknown label 'mamba'"),
 ])
 def test_unknown_kinds_and_labels_are_refused(attention, message):
     with pytest.raises(ValidationError, match=message):

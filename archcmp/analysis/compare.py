@@ -52,7 +52,8 @@ class Comparison:
 
     def to_json(self) -> dict:
         chosen = {"context": self.context, "dtype": self.dtype, "attention": self.options.attention,
-                  "active_excl_embedding": self.options.active_excl_embedding}
+                  "active_excl_embedding": self.options.active_excl_embedding,
+                  "convention": self.options.convention, "state_dtype": self.options.state_dtype}
         return {
             model: dict(chosen)
             | {row.name: jsonable(row.values[i]) for row in self.rows}
@@ -68,13 +69,16 @@ class Options:
     dtype: str = "bf16"
     attention: str = "causal"  # or "full": every query against every key
     active_excl_embedding: bool = False
+    convention: str = "vllm"  # cache convention (kinds.base.CONVENTIONS)
+    state_dtype: str | None = None  # overrides linear layers' recurrent-state dtype
 
 
 def cost_facts(spec: ModelSpec, options: Options, plan=None) -> list[Fact]:
     """KV cache and FLOPs at the context for one sequence, as the kvcache and
     flops commands count them (MLA decode absorbed)."""
     plan = plan or expand(spec)
-    kv = kv_cache(spec, options.context, batch=1, dtype=options.dtype, plan=plan)
+    kv = kv_cache(spec, options.context, batch=1, dtype=options.dtype, convention=options.convention, plan=plan,
+                  state_dtype=options.state_dtype)
     flops = count_flops(spec, options.context, options.attention, plan=plan)
     g = "Cost"
     return [
@@ -86,17 +90,40 @@ def cost_facts(spec: ModelSpec, options: Options, plan=None) -> list[Fact]:
     ]
 
 
-def model_facts(spec: ModelSpec, options: Options) -> list[Fact]:
+def mixing_facts(spec: ModelSpec, options: Options, plan=None) -> list[Fact]:
+    """Rows a comparison with a hybrid adds for every model: the fixed state
+    apart from the growing cache, and prefill token mixing split into softmax
+    attention (quadratic in context) and linear mixers (linear in it)."""
+    plan = plan or expand(spec)
+    kv = kv_cache(spec, options.context, batch=1, dtype=options.dtype, convention=options.convention, plan=plan,
+                  state_dtype=options.state_dtype)
+    prefill = count_flops(spec, options.context, options.attention, plan=plan).prefill
+    g = "Cost"
+    return [
+        Fact(g, "kv_state_bytes", kv.state_bytes, "bytes"),
+        Fact(g, "prefill_attention_flops_per_token", round(prefill.attention / options.context), "flops"),
+        Fact(g, "prefill_linear_mixer_flops_per_token", round(prefill.linear_mixing / options.context), "flops"),
+    ]
+
+
+def has_linear_layers(spec: ModelSpec) -> bool:
+    return any(block.mixer.span is None for block in expand(spec).mixer_blocks())
+
+
+def model_facts(spec: ModelSpec, options: Options, mixing: bool = False) -> list[Fact]:
     plan = expand(spec)  # once per model, for every count below
     facts = card(spec, count_params(spec, plan), options.active_excl_embedding, plan)
     about = next(i for i, f in enumerate(facts) if f.group == "About")
-    return facts[:about] + cost_facts(spec, options, plan) + facts[about:]
+    cost = cost_facts(spec, options, plan) + (mixing_facts(spec, options, plan) if mixing else [])
+    return facts[:about] + cost + facts[about:]
 
 
 def compare(specs: list[ModelSpec], context: int = 32768, dtype: str = "bf16", attention: str = "causal",
-            active_excl_embedding: bool = False) -> Comparison:
-    options = Options(context, dtype, attention, active_excl_embedding)
-    per_model = [model_facts(spec, options) for spec in specs]
+            active_excl_embedding: bool = False, convention: str = "vllm",
+            state_dtype: str | None = None) -> Comparison:
+    options = Options(context, dtype, attention, active_excl_embedding, convention, state_dtype)
+    mixing = any(has_linear_layers(spec) for spec in specs)  # then every model gets the rows, to compare
+    per_model = [model_facts(spec, options, mixing) for spec in specs]
     by_name = [{f.name: f for f in facts} for facts in per_model]
     # The union of every model's rows: groups in card order, rows in the
     # order they first appear (an MLA model has rows a GQA model lacks).
@@ -159,7 +186,8 @@ class Diff:
 # Rows that restate other rows or are bookkeeping: left out of `diff`.
 RESTATED = {"name", "family", "sources", "active_share", "embedding_share", "moe_layers"}
 CONSEQUENCES = ("total_params", "active_params", "active_params_excl_embedding",
-                "kv_bytes_per_token_all_layers", "kv_bytes_per_token_full_layers", "kv_bytes", "prefill_flops_per_token", "decode_flops_per_token")
+                "kv_bytes_per_token_all_layers", "kv_bytes_per_token_full_layers", "kv_bytes", "prefill_flops_per_token", "decode_flops_per_token",
+                "kv_state_bytes", "prefill_attention_flops_per_token", "prefill_linear_mixer_flops_per_token")
 
 
 def diff(comparison: Comparison) -> Diff:

@@ -25,6 +25,7 @@ from functools import cached_property, lru_cache
 
 from archcmp.analysis.kvcache import DTYPE_BITS, dtype_bits, packed_bytes
 from archcmp.analysis.sharding import Layout, model_tensor_stages, shard, stage_layers
+from archcmp.analysis.sharding_linear import LINEAR_MIXERS
 from archcmp.analysis.weight_formats import WeightFormat
 from archcmp.errors import ArchcmpError
 from archcmp.kinds.base import CachePart, Tensor
@@ -189,8 +190,10 @@ class Deployment:
         return gpu_tensor_bytes(tensor, self.layout, kv_heads, self.fmt, self.scope)
 
     def _layer_cache(self, block: Block) -> LayerCache:
+        if block.mixer is None:  # a block of an FFN alone caches nothing
+            return LayerCache(block.index, (), None)
         parts = tuple(self._part(block, part) for part in block.mixer.cache("vllm"))
-        return LayerCache(block.index, parts, block.mixer.span.window)
+        return LayerCache(block.index, parts, None if block.mixer.span is None else block.mixer.span.window)
 
     def _part(self, block: Block, part: CachePart) -> PartCache:
         """One GPU's share of a cached tensor: softmax K/V by heads, an MLA
@@ -200,6 +203,8 @@ class Deployment:
                 elements = part.elements // kv * max(1, kv // self.layout.tp)
             case LatentMixer():
                 elements = part.elements
+            case mixer if isinstance(mixer, LINEAR_MIXERS):  # each rank keeps its heads' conv and state share
+                elements = part.elements // self.layout.tp
             case mixer:
                 raise ArchcmpError(f"{self.spec.id}: no cache sharding rule for the layer kind {type(mixer).__name__}")
         held = part.held

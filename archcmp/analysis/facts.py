@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from archcmp.analysis import factvalues as fv
+from archcmp.analysis.facts_linear import linear_facts
 from archcmp.analysis.params import ParamsResult, count_params
 from archcmp.kinds.ffn import DenseFFN
 from archcmp.plan import Plan, expand
@@ -34,8 +35,8 @@ def card(spec: ModelSpec, counts: ParamsResult | None = None, active_excl_embedd
     without the input embedding tables, as some vendors quote them."""
     plan = plan or expand(spec)
     counts = counts or count_params(spec, plan)
-    return [*_size(spec, counts, active_excl_embedding), *_attention(spec, plan), *_positions(spec, plan),
-            *_ffn(spec, plan), *_norm(spec), *_extras(spec, plan), *_meta(spec)]
+    return [*_size(spec, counts, active_excl_embedding), *_attention(spec, plan), *linear_facts(spec, plan),
+            *_positions(spec, plan), *_ffn(spec, plan), *_norm(spec), *_extras(spec, plan), *_meta(spec)]
 
 
 def _size(spec: ModelSpec, counts: ParamsResult, active_excl_embedding: bool) -> list[Fact]:
@@ -76,15 +77,18 @@ def _attention(spec: ModelSpec, plan: Plan) -> list[Fact]:
         Fact(g, "score_scale", fv.ScoreScale(att.unit_scale, att.query_scale_dim)
              if att.unit_scale or att.query_scale_dim else None, "scale"),
         Fact(g, "logit_softcapping", att.logit_softcapping),
-        Fact(g, "attention_layers", fv.runs([block.mixer.span.kind for block in plan]), "runs"),
+        Fact(g, "attention_layers", fv.runs([fv.mixer_label(block.mixer) for block in plan.mixer_blocks()]),
+             "runs"),
         Fact(g, "window", att.sliding_window or att.chunk_size),
+        # rows only a gated-attention model has (Qwen3-Next, Qwen3.5)
+        *([Fact(g, "output_gate", True, "yesno")] if soft and soft.output_gate else []),
     ]
 
 
 def _positions(spec: ModelSpec, plan: Plan) -> list[Fact]:
     pos, g = spec.positions, "Positions"
     scaling = pos.rope_scaling
-    nope = tuple(b.index for b in plan if b.mixer.position == "nope") if pos.kind == "rope" else ()
+    nope = tuple(b.index for b in plan.mixer_blocks() if b.mixer.position == "nope") if pos.kind == "rope" else ()
     return [
         Fact(g, "positions", fv.PositionKind(pos.kind, spec.embeddings.learned_positions), "positions"),
         Fact(g, "rope_theta", pos.rope_theta),
@@ -94,6 +98,8 @@ def _positions(spec: ModelSpec, plan: Plan) -> list[Fact]:
         Fact(g, "partial_rotary", fv.PartialRope(pos.partial_rotary_factor, pos.rope_local_theta is not None)
              if pos.partial_rotary_factor != 1 else None, "partial_rope"),
         Fact(g, "nope_layers", fv.LayerSet(nope, spec.num_layers) if nope else None, "layer_set"),
+        *([Fact(g, "partial_rotary_factor", pos.partial_rotary_factor, "share")]
+          if pos.partial_rotary_factor != 1 else []),  # a row only where RoPE covers part of each head
     ]
 
 
@@ -105,9 +111,9 @@ def _k_eq_v_spans(plan: Plan) -> tuple[str, ...] | None:
 
 def _ffn(spec: ModelSpec, plan: Plan) -> list[Fact]:
     g, moe = "Feed-forward", spec.moe
-    kinds = [block.ffn.kind for block in plan]
-    dense_sizes = tuple(sorted({block.ffn.dense_width for block in plan if block.ffn.dense_width}))
-    leading_dense = kinds.index("moe") if "moe" in kinds else spec.num_layers
+    kinds = [block.ffn.kind for block in plan.ffn_blocks()]
+    dense_sizes = tuple(sorted({block.ffn.dense_width for block in plan.ffn_blocks() if block.ffn.dense_width}))
+    leading_dense = kinds.index("moe") if "moe" in kinds else len(kinds)
     router = None
     if moe and (moe.router_scoring, moe.normalize_top_k, moe.routed_scaling_factor) != (None, None, None):
         router = fv.Router(moe.router_scoring, moe.experts_per_token, moe.normalize_top_k,

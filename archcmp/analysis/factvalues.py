@@ -43,14 +43,69 @@ class AttentionLayout:
     spans: tuple[SpanCount, ...]
 
 
+def mixer_label(mixer) -> str:
+    """A softmax layer's span (``full``, ``sliding``, ``chunked``), else the
+    kind of its linear mixer, which has no span."""
+    return mixer.kind if mixer.span is None else mixer.span.kind
+
+
 def attention_layout(kind: str, plan) -> AttentionLayout:
+    """The softmax layers only: a hybrid's linear layers have their own facts."""
     counts: dict[tuple, int] = {}
-    for block in plan:
+    for block in plan.mixer_blocks():
         span = block.mixer.span
+        if span is None:
+            continue
         counts[(span.kind, span.window)] = counts.get((span.kind, span.window), 0) + 1
     order = ("sliding", "chunked", "full")
     spans = sorted((SpanCount(s, w, n) for (s, w), n in counts.items()), key=lambda c: order.index(c.span))
     return AttentionLayout(kind, tuple(spans))
+
+
+@dataclass(frozen=True)
+class MixPart:
+    """``count`` layers (or blocks) of one kind: a linear mixer's kind, the
+    softmax attention kind (``gated``: with an output gate), or a block of an
+    FFN alone (``moe``, ``dense``)."""
+
+    kind: str
+    count: int
+    gated: bool = False
+
+
+@dataclass(frozen=True)
+class LayerMix:
+    """How a hybrid mixes its layers, and the linear : softmax ratio
+    (reduced). ``blocks``: the parts are single-sublayer blocks (Nemotron-H)."""
+
+    parts: tuple[MixPart, ...]
+    ratio: tuple[int, int]
+    blocks: bool
+
+
+@dataclass(frozen=True)
+class LinearHeads:
+    """A linear mixer's heads: query/key heads and dims, value heads and
+    dims (one of each for KDA and Mamba-2), Mamba-2's groups and state size."""
+
+    kind: str
+    key_heads: int
+    key_dim: int
+    value_heads: int
+    value_dim: int
+    groups: int | None = None
+    state_size: int | None = None
+
+
+@dataclass(frozen=True)
+class FixedState:
+    """One linear layer's state, the same at every context, in a convention
+    and cache dtype; ``num_layers`` of them."""
+
+    bytes_per_layer: int
+    num_layers: int
+    convention: str
+    dtype: str
 
 
 @dataclass(frozen=True)
@@ -65,8 +120,8 @@ def per_span(plan, name: str) -> int | PerSpan | None:
     """The mixers' ``name`` (layers of kinds without one left out): one
     number when all agree."""
     found: dict[str, int] = {}
-    for block in plan:
-        if getattr(block.mixer, name, None) is not None:
+    for block in plan.mixer_blocks():
+        if block.mixer.span is not None and getattr(block.mixer, name, None) is not None:  # softmax layers only
             found.setdefault(block.mixer.span.kind, getattr(block.mixer, name))
     if len(set(found.values())) <= 1:
         return next(iter(found.values()), None)

@@ -7,8 +7,9 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class FlopCount:
-    """One workload's FLOPs by component; ``attention_core`` is the token
-    mixing, everything else the linear part."""
+    """One workload's FLOPs by component; ``attention_core`` (softmax
+    scores and values) and ``linear_mixer_core`` (linear layers' conv and
+    recurrence) are the token mixing, everything else the linear part."""
 
     components: dict[str, int]
 
@@ -17,20 +18,28 @@ class FlopCount:
         return self.components["attention_core"]
 
     @property
+    def linear_mixing(self) -> int:
+        """Token mixing of linear-attention and state-space layers (0 without them)."""
+        return self.components.get("linear_mixer_core", 0)
+
+    @property
     def linear(self) -> int:
-        return self.total - self.attention
+        return self.total - self.attention - self.linear_mixing
 
     @property
     def total(self) -> int:
         return sum(self.components.values())
 
     def to_json(self, prefix: str) -> dict:
-        return {
+        data = {
             f"{prefix}_flops": self.total,
             f"{prefix}_linear_flops": self.linear,
             f"{prefix}_attention_flops": self.attention,
             f"{prefix}_components": dict(self.components),
         }
+        if "linear_mixer_core" in self.components:
+            data[f"{prefix}_linear_mixer_core_flops"] = self.linear_mixing
+        return data
 
 
 @dataclass(frozen=True)
@@ -44,10 +53,11 @@ class TrainingFlops:
     attention: int
     six_nd_flops: int  # N = active params, embeddings included
     six_nd_excl_embedding_flops: int  # N = active params without the input table(s)
+    linear_mixer: int = 0  # token mixing of linear-attention and state-space layers
 
     @property
     def flops(self) -> int:
-        return self.linear + self.attention
+        return self.linear + self.attention + self.linear_mixer
 
     @property
     def ratio_to_6nd(self) -> float:
@@ -63,6 +73,7 @@ class TrainingFlops:
             "train_flops": self.flops,
             "train_linear_flops": self.linear,
             "train_attention_flops": self.attention,
+            "train_linear_mixer_core_flops": self.linear_mixer,
             "train_6nd_flops": self.six_nd_flops,
             "train_6nd_ratio": self.ratio_to_6nd,
             "train_6nd_excl_embedding_flops": self.six_nd_excl_embedding_flops,

@@ -23,7 +23,14 @@ from __future__ import annotations
 from archcmp.analysis.flopresult import FlopCount, FlopsResult, TrainingFlops
 from archcmp.analysis.params import count_params
 from archcmp.errors import ArchcmpError
-from archcmp.kinds.base import ATTENTION_MODES, FLOP_COMPONENTS, MLA_DECODE_FORMS, FlopOptions
+from archcmp.kinds.base import (
+    ATTENTION_MODES,
+    FLOP_COMPONENTS,
+    LINEAR_FLOP_COMPONENTS,
+    MLA_DECODE_FORMS,
+    FlopOptions,
+    ordered_components,
+)
 from archcmp.plan import Plan, expand
 from archcmp.schema import ModelSpec
 
@@ -38,7 +45,7 @@ def count_flops(spec: ModelSpec, context: int, attention: str = "causal", train_
     _check_choice("attention", attention, ATTENTION_MODES)
     _check_choice("mla_decode", mla_decode, MLA_DECODE_FORMS)
     plan, options = plan or expand(spec), FlopOptions(attention, mla_decode)
-    forms = any(block.mixer.decode_forms for block in plan)
+    forms = any(block.mixer.decode_forms for block in plan.mixer_blocks())
     prefill = forward_flops(plan, context, options, head_positions=1)
     decode = decode_flops(plan, context, options)
     training = None
@@ -57,7 +64,9 @@ def forward_flops(plan: Plan, tokens: int, options: FlopOptions, head_positions:
     output head applied to ``head_positions`` of them."""
     parts = {name: flops * tokens for name, flops in linear_per_token(plan).items()}
     parts["lm_head"] = head_positions * head_flops(plan)
-    parts["attention_core"] = sum(block.mixer.prefill_core_flops(tokens, options) for block in plan)
+    for block in plan.mixer_blocks():  # softmax scores and values, or a linear layer's conv and recurrence
+        mixer = block.mixer
+        parts[mixer.core_component] = parts.get(mixer.core_component, 0) + mixer.prefill_core_flops(tokens, options)
     return _ordered(parts)
 
 
@@ -66,7 +75,10 @@ def decode_flops(plan: Plan, cached: int, options: FlopOptions) -> FlopCount:
     and itself; ``options.mla_decode`` says how latent attention runs it."""
     parts = linear_per_token(plan)
     parts["lm_head"] = head_flops(plan)
-    parts["attention_core"] = sum(block.mixer.decode_core_flops(cached + 1, options) for block in plan)
+    for block in plan.mixer_blocks():
+        mixer = block.mixer
+        parts[mixer.core_component] = parts.get(mixer.core_component, 0) + mixer.decode_core_flops(cached + 1,
+                                                                                                   options)
     return _ordered(parts)
 
 
@@ -79,6 +91,7 @@ def training_flops(spec: ModelSpec, plan: Plan, context: int, options: FlopOptio
         tokens=tokens,
         linear=3 * sequence.linear // context * tokens,  # a whole multiple of context: exact
         attention=(6 * sequence.attention * tokens + context) // (2 * context),  # rounded, in integers
+        linear_mixer=(6 * sequence.linear_mixing * tokens + context) // (2 * context),
         six_nd_flops=6 * counts.active_params * tokens,
         six_nd_excl_embedding_flops=6 * counts.active_params_excl_embedding * tokens,
     )
@@ -90,7 +103,7 @@ def linear_per_token(plan: Plan) -> dict[str, int]:
     parts = dict.fromkeys(COMPONENTS, 0)
     for block, repeats in plan.distinct_blocks():  # blocks alike in weights cost alike
         for name, macs in block.macs().items():
-            parts[name] += 2 * repeats * macs
+            parts[name] = parts.get(name, 0) + 2 * repeats * macs
     parts["other"] += 2 * sum(t.elements for t in plan.model_tensors if t.component == "other")
     return parts
 
@@ -101,4 +114,4 @@ def head_flops(plan: Plan) -> int:
 
 
 def _ordered(parts: dict[str, int]) -> FlopCount:
-    return FlopCount({name: parts.get(name, 0) for name in COMPONENTS})
+    return FlopCount(ordered_components(parts, COMPONENTS, LINEAR_FLOP_COMPONENTS))

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from archcmp.analysis.kvresult import BudgetFit, KindTotal, KVCacheResult, LayerKV
+from archcmp.analysis.kvresult import BudgetFit, KindTotal, KVCacheResult, LayerKV, StatePart
 from archcmp.errors import ArchcmpError
 from archcmp.kinds.base import CONVENTIONS, CachePart
 from archcmp.plan import Block, Plan, expand
@@ -51,9 +51,15 @@ class CacheRequest:
     batch: int = 1
     dtype: str = "bf16"
     convention: str = "vllm"
+    state_dtype: str | None = None  # overrides the dtype of every recurrent state
 
     def bits(self, part: CachePart) -> int:
-        return DTYPE_BITS[part.dtype or self.dtype]
+        return DTYPE_BITS[self.dtype_of(part)]
+
+    def dtype_of(self, part: CachePart) -> str:
+        if part.recurrent and self.state_dtype is not None:
+            return self.state_dtype
+        return part.dtype or self.dtype
 
 
 def part_bytes(part: CachePart, request: CacheRequest) -> int:
@@ -71,14 +77,17 @@ def block_bytes(block: Block, request: CacheRequest) -> int:
 
 
 def kv_cache(spec: ModelSpec, context: int, batch: int = 1, dtype: str = "bf16", budget_bytes: int | None = None,
-             convention: str = "vllm", plan: Plan | None = None) -> KVCacheResult:
-    """The cache of ``batch`` sequences of ``context`` tokens each."""
+             convention: str = "vllm", plan: Plan | None = None, state_dtype: str | None = None) -> KVCacheResult:
+    """The cache of ``batch`` sequences of ``context`` tokens each.
+    ``state_dtype`` overrides the dtype of linear layers' recurrent states."""
     dtype_bits(dtype)
+    if state_dtype is not None:
+        dtype_bits(state_dtype)
     _check_choice("convention", convention, CONVENTIONS)
     _check_positive(context, "context")
     _check_positive(batch, "batch")
-    plan, request = plan or expand(spec), CacheRequest(context, batch, dtype, convention)
-    layers = tuple(_layer_kv(block, request) for block in plan)
+    plan, request = plan or expand(spec), CacheRequest(context, batch, dtype, convention, state_dtype)
+    layers = tuple(_layer_kv(block, request) for block in plan.mixer_blocks())
     return KVCacheResult(
         model=spec.id,
         context=context,
@@ -89,11 +98,13 @@ def kv_cache(spec: ModelSpec, context: int, batch: int = 1, dtype: str = "bf16",
         kv_bytes=sum(layer.bytes for layer in layers),
         kv_bytes_per_token_full_layers=bytes_per_token(plan, request, growing_only=True),
         kv_bytes_per_token_all_layers=bytes_per_token(plan, request),
-        mha_equivalent_bytes=sum(_mha_bytes(block, request) for block in plan),
+        mha_equivalent_bytes=sum(_mha_bytes(block, request) for block in plan.mixer_blocks()),
         mla_naive_kv_bytes=_expanded_bytes(plan, request),
         by_kind=_by_kind(layers),
         layers=layers,
         budget=None if budget_bytes is None else fit_budget(plan, request, budget_bytes),
+        state_bytes=sum(part.bytes for layer in layers for part in layer.state),
+        state_dtype=state_dtype,
     )
 
 
@@ -111,16 +122,19 @@ def _layer_kv(block: Block, request: CacheRequest) -> LayerKV:
     mixer = block.mixer
     parts = mixer.cache(request.convention)
     growing = [part for part in parts if part.held is not None]
+    fixed = [part for part in parts if part.held is None]
     held = [part.held for part in growing if part.held is not None]
     return LayerKV(
         index=block.index,
-        attention=mixer.span.kind,
-        window=mixer.span.window,
+        attention=mixer.kind if mixer.span is None else mixer.span.kind,  # a linear mixer has no span
+        window=None if mixer.span is None else mixer.span.window,
         nope=mixer.position == "nope",
         kv_source=block.kv_source,
         cached_tokens=held[0].entries(request.context) if held else 0,
         elements_per_token=sum(part.elements for part in growing),
         bytes=parts_bytes(parts, request),
+        state=tuple(StatePart(part.name, part.shape, request.dtype_of(part), parts_bytes((part,), request))
+                    for part in fixed),
     )
 
 
@@ -128,7 +142,7 @@ def bytes_per_token(plan: Plan, request: CacheRequest, growing_only: bool = Fals
     """What one more token adds over every layer (or over the layers whose
     cache grows without bound), packed once."""
     bits = 0
-    for block in plan:
+    for block in plan.mixer_blocks():
         for part in block.mixer.cache(request.convention):
             if part.held is not None and (part.held.grows or not growing_only):
                 bits += part.elements * request.bits(part)
@@ -142,10 +156,13 @@ def _mha_bytes(block: Block, request: CacheRequest) -> int:
 
 
 def _expanded_bytes(plan: Plan, request: CacheRequest) -> int | None:
-    layouts = [block.mixer.expanded_cache(request.convention) for block in plan]
+    blocks = plan.mixer_blocks()
+    layouts = [block.mixer.expanded_cache(request.convention) for block in blocks]
     if all(layout is None for layout in layouts):
         return None
-    return sum(parts_bytes(layout or (), request) for layout in layouts)
+    # a layer with no other layout (a linear layer's fixed state) keeps its own cache in the figure
+    return sum(parts_bytes(block.mixer.cache(request.convention) if layout is None else layout, request)
+               for block, layout in zip(blocks, layouts))
 
 
 def _by_kind(layers: tuple[LayerKV, ...]) -> tuple[KindTotal, ...]:
@@ -158,7 +175,7 @@ def _by_kind(layers: tuple[LayerKV, ...]) -> tuple[KindTotal, ...]:
 
 def total_bytes(plan: Plan, request: CacheRequest) -> int:
     """``kv_bytes`` alone, for searches that evaluate many contexts."""
-    return sum(block_bytes(block, request) for block in plan)
+    return sum(block_bytes(block, request) for block in plan.mixer_blocks())
 
 
 def fit_budget(plan: Plan, request: CacheRequest, budget_bytes: int) -> BudgetFit:

@@ -6,6 +6,20 @@ from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
+class StatePart:
+    """One fixed-size state tensor of one layer (a linear layer's conv or
+    recurrent state): its shape for one sequence, dtype, bytes for the batch."""
+
+    name: str
+    shape: tuple[int, ...]
+    dtype: str
+    bytes: int
+
+    def to_json(self) -> dict:
+        return {"name": self.name, "shape": list(self.shape), "dtype": self.dtype, "bytes": self.bytes}
+
+
+@dataclass(frozen=True)
 class LayerKV:
     index: int
     attention: str  # "full" | "sliding" | "chunked"
@@ -14,11 +28,17 @@ class LayerKV:
     kv_source: int
     cached_tokens: int
     elements_per_token: int
-    bytes: int  # for the whole batch
+    bytes: int  # for the whole batch, state included
+    state: tuple[StatePart, ...] = ()  # the fixed part of ``bytes``
+
+    @property
+    def state_bytes(self) -> int:
+        return sum(part.bytes for part in self.state)
 
     @property
     def kind(self) -> str:
-        """``full``, ``sliding``, ``chunked``, with ``nope`` and ``shared`` marks."""
+        """``full``, ``sliding``, ``chunked`` (or a linear mixer's kind), with
+        ``nope`` and ``shared`` marks."""
         marks = (" nope" if self.nope else "") + ("" if self.kv_source == self.index else " shared")
         return self.attention + marks
 
@@ -32,6 +52,7 @@ class LayerKV:
             "cached_tokens": self.cached_tokens,
             "elements_per_token": self.elements_per_token,
             "bytes": self.bytes,
+            "state": [part.to_json() for part in self.state],
         }
 
 
@@ -76,6 +97,13 @@ class KVCacheResult:
     by_kind: tuple[KindTotal, ...]
     layers: tuple[LayerKV, ...]
     budget: BudgetFit | None = None
+    state_bytes: int = 0  # the fixed part of kv_bytes: linear layers' states, whatever the context
+    state_dtype: str | None = None  # the --state-dtype override, if any
+
+    @property
+    def growing_bytes(self) -> int:
+        """What the context costs: kv_bytes without the fixed states."""
+        return self.kv_bytes - self.state_bytes
 
     @property
     def mha_equivalent_ratio(self) -> float:
@@ -93,6 +121,8 @@ class KVCacheResult:
             "dtype": self.dtype,
             "convention": self.convention,
             "kv_bytes": self.kv_bytes,
+            "state_bytes": self.state_bytes,
+            "state_dtype": self.state_dtype,
             "kv_bytes_per_token_full_layers": self.kv_bytes_per_token_full_layers,
             "kv_bytes_per_token_all_layers": self.kv_bytes_per_token_all_layers,
             "mha_equivalent_bytes": self.mha_equivalent_bytes,

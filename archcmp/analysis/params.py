@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from archcmp.kinds.base import PARAM_COMPONENTS, Tensor
+from archcmp.kinds.base import LINEAR_PARAM_COMPONENTS, PARAM_COMPONENTS, Tensor, ordered_components
 from archcmp.plan import Plan, expand
 from archcmp.schema import ModelSpec
 
@@ -57,6 +57,8 @@ def count_params(spec: ModelSpec, plan: Plan | None = None) -> ParamsResult:
     _add(total, active, plan.model_tensors, 1)
     for block, repeats in plan.distinct_blocks():
         _add(total, active, block.tensors(), repeats)
+    total = ordered_components(total, COMPONENTS, LINEAR_PARAM_COMPONENTS)
+    active = ordered_components(active, COMPONENTS, LINEAR_PARAM_COMPONENTS)
     active_sum = sum(active.values())
     return ParamsResult(
         model=spec.id,
@@ -71,8 +73,8 @@ def count_params(spec: ModelSpec, plan: Plan | None = None) -> ParamsResult:
 
 def _add(total: dict[str, int], active: dict[str, int], tensors: tuple[Tensor, ...], repeats: int) -> None:
     for tensor in tensors:
-        total[tensor.component] += repeats * tensor.elements
-        active[tensor.component] += repeats * tensor.active_elements
+        total[tensor.component] = total.get(tensor.component, 0) + repeats * tensor.elements
+        active[tensor.component] = active.get(tensor.component, 0) + repeats * tensor.active_elements
 
 
 def _optional_modules(spec: ModelSpec, plan: Plan) -> dict[str, int]:

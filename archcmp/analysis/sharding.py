@@ -28,6 +28,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from archcmp.analysis.sharding_linear import LINEAR_MIXERS, linear_problem, linear_shard_shape
 from archcmp.errors import ArchcmpError
 from archcmp.kinds.base import Tensor
 from archcmp.kinds.ffn import DenseFFN, MoEFFN
@@ -103,6 +104,10 @@ def layout_problem(spec: ModelSpec, layout: Layout, plan: Plan | None = None) ->
 
 
 def _mixer_problem(mixer, tp: int, model: str) -> str | None:
+    if mixer is None:  # a block of an FFN alone (Nemotron-H)
+        return None
+    if isinstance(mixer, LINEAR_MIXERS):
+        return linear_problem(mixer, tp, model)
     match mixer:
         case SoftmaxMixer():
             if mixer.num_heads % tp:
@@ -121,6 +126,8 @@ def _mixer_problem(mixer, tp: int, model: str) -> str | None:
 
 def _ffn_problem(ffn, layout: Layout, model: str) -> str | None:
     tp = layout.tp
+    if ffn is None:  # a block of a token mixer alone (Nemotron-H)
+        return None
     match ffn:
         case DenseFFN():
             return f"--tp {tp} does not divide the MLP width {ffn.width:,} of {model}" if ffn.width % tp else None
@@ -174,6 +181,8 @@ def shard(tensor: Tensor, layout: Layout, kv_heads: int | None) -> Shard:
     bias = parts[-1] == "bias"
     base = parts[-2] if bias else parts[-1]
     shape = tensor.shape
+    if tensor.component == "linear_mixer":
+        return Shard(linear_shard_shape(tensor, ways), copies)
     if base in VOCAB:
         return Shard((-(-shape[0] // ways), *shape[1:]), copies)
     if base in KV and kv_heads:

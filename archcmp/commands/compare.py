@@ -7,17 +7,19 @@ from typing import Annotated
 
 import typer
 
-from archcmp.commands.deploy_options import GpuOnOption, HardwareOption, WeightsOption, catalog
 from archcmp.app import (
     ActiveExclEmbeddingOption,
     AttentionOption,
+    ConventionOption,
     DtypeOption,
     FormatOption,
     SpecsOption,
+    StateDtypeOption,
     app,
     check_choice,
     registry,
 )
+from archcmp.commands.deploy_options import GpuOnOption, HardwareOption, WeightsOption, catalog
 
 
 def with_device_rows(comparison, chosen, gpu: str, weights: str, hardware):
@@ -49,6 +51,8 @@ def compare(
     dtype: DtypeOption = "bf16",
     attention: AttentionOption = "causal",
     active_excl_embedding: ActiveExclEmbeddingOption = False,
+    convention: ConventionOption = "vllm",
+    state_dtype: StateDtypeOption = None,
     only_diff: Annotated[bool, typer.Option("--only-diff", help="Fold rows that are the same for all.")] = False,
     layout: Annotated[Layout, typer.Option("--layout", help="columns: a column per model; rows: "
                                            "a row per model; auto: columns, split to fit the terminal.")] = "auto",
@@ -59,8 +63,8 @@ def compare(
     hardware: HardwareOption = None,
 ) -> None:
     """Two or more architectures side by side: size, attention, FFN, norms, cost."""
-    from archcmp.analysis.compare import compare as run_compare
     from archcmp.analysis.catalog import smallest_first
+    from archcmp.analysis.compare import compare as run_compare
     from archcmp.errors import ArchcmpError
     from archcmp.kinds.base import ATTENTION_MODES
     from archcmp.render import compare_view
@@ -68,6 +72,7 @@ def compare(
     from archcmp.units import parse_context
 
     check_choice("--attention", attention, ATTENTION_MODES)
+    _check_cache_options(convention, state_dtype)
     reg = registry(specs)
     chosen = [reg.resolve(name) for name in models or []]
     if family:
@@ -75,7 +80,8 @@ def compare(
     if len(chosen) < 2:
         raise ArchcmpError("compare needs two or more models (archcmp compare deepseek-v3 llama4-maverick) "
                            "or --family NAME; `archcmp show` describes one")
-    comparison = run_compare(chosen, parse_context(ctx), dtype, attention, active_excl_embedding)
+    comparison = run_compare(chosen, parse_context(ctx), dtype, attention, active_excl_embedding, convention,
+                             state_dtype)
     if gpu:
         comparison = with_device_rows(comparison, chosen, gpu, weights, hardware)
     raw = format == "csv"
@@ -93,6 +99,8 @@ def diff(
     ctx: ContextOption = "32k",
     dtype: DtypeOption = "bf16",
     attention: AttentionOption = "causal",
+    convention: ConventionOption = "vllm",
+    state_dtype: StateDtypeOption = None,
     format: FormatOption = "table",
     specs: SpecsOption = None,
 ) -> None:
@@ -105,10 +113,21 @@ def diff(
     from archcmp.units import parse_context
 
     check_choice("--attention", attention, ATTENTION_MODES)
+    _check_cache_options(convention, state_dtype)
     reg = registry(specs)
     first, second = reg.resolve(a), reg.resolve(b)
-    result = run_diff(run_compare([first, second], parse_context(ctx), dtype, attention))
+    result = run_diff(run_compare([first, second], parse_context(ctx), dtype, attention, convention=convention,
+                                  state_dtype=state_dtype))
     if format == "table":
         print_lines(compare_view.diff_lines(result))
         return
     emit([compare_view.diff_table(result, raw=format == "csv")], format, result.to_json())
+
+
+def _check_cache_options(convention: str, state_dtype: str | None) -> None:
+    from archcmp.kinds.base import CONVENTIONS
+    from archcmp.schema.linear import STATE_DTYPES
+
+    check_choice("--convention", convention, CONVENTIONS)
+    if state_dtype is not None:
+        check_choice("--state-dtype", state_dtype, STATE_DTYPES)

@@ -6,17 +6,18 @@ from typing import Annotated
 
 import typer
 
-from archcmp.commands.deploy_options import GpuOnOption, HardwareOption, WeightsOption, catalog
 from archcmp.app import (
     ConventionOption,
     DtypeOption,
     FormatOption,
     ModelsArgument,
     SpecsOption,
+    StateDtypeOption,
     app,
     check_choice,
     resolve_all,
 )
+from archcmp.commands.deploy_options import GpuOnOption, HardwareOption, WeightsOption, catalog
 
 DEFAULT_CONTEXT = "128k"  # one context for every model, so rows compare; 128k is today's common long context
 
@@ -36,27 +37,32 @@ def kvcache(
     budget: BudgetOption = None,
     per_layer: Annotated[bool, typer.Option("--per-layer", help="Also a table of every layer.")] = False,
     convention: ConventionOption = "vllm",
+    state_dtype: StateDtypeOption = None,
     format: FormatOption = "table",
     specs: SpecsOption = None,
     gpu: GpuOnOption = None,
     weights: WeightsOption = "bf16",
     hardware: HardwareOption = None,
 ) -> None:
-    """KV-cache bytes per token and at a context: MHA, GQA, MQA, MLA, sliding, chunked and shared layers."""
+    """KV-cache bytes per token and at a context: MHA, GQA, MQA, MLA, sliding, chunked and shared layers, and the
+    fixed state of linear-attention and Mamba layers."""
     from archcmp.analysis.kvcache import dtype_bits, kv_cache
     from archcmp.kinds.base import CONVENTIONS
     from archcmp.plan import expand
-    from archcmp.render.kvcache_view import by_kind_table, kvcache_table, layers_table
+    from archcmp.render.kvcache_view import by_kind_table, kvcache_table, layers_table, state_table
     from archcmp.render.tabular import emit
+    from archcmp.schema.linear import STATE_DTYPES
     from archcmp.units import parse_bytes, parse_contexts, parse_count
 
     check_choice("--convention", convention, CONVENTIONS)
     contexts = parse_contexts(ctx)
     sequences = parse_count(batch, "batch")
     dtype_bits(dtype)
+    if state_dtype is not None:
+        check_choice("--state-dtype", state_dtype, STATE_DTYPES)
     budget_bytes = None if budget is None else parse_bytes(budget, "budget")
     plans = [(spec, expand(spec)) for spec in resolve_all(specs, models)]
-    results = [kv_cache(spec, context, sequences, dtype, budget_bytes, convention, plan)
+    results = [kv_cache(spec, context, sequences, dtype, budget_bytes, convention, plan, state_dtype)
                for spec, plan in plans for context in contexts]
     raw = format == "csv"
     tables, data = [kvcache_table(results, raw=raw)], [r.to_json() for r in results]
@@ -74,4 +80,5 @@ def kvcache(
         data = [entry | {"on_gpu": one.to_json()} for entry, one in zip(data, placed)]
     if per_layer:
         tables += [layers_table(result, raw=raw) for result in results]
+        tables += [t for t in (state_table(result, raw=raw) for result in results) if t is not None]
     emit(tables, format, data)

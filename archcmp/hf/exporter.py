@@ -67,7 +67,7 @@ def _try(spec: ModelSpec, model_type: str) -> dict | list[str]:
         config.setdefault("pad_token_id", None)
         body = read_body(json.loads(json.dumps(config)), f"<{model_type} config>")
         back = ModelSpec.model_validate({**_metadata(spec), **body.fields})
-    except (ArchcmpError, ValueError) as exc:
+    except (ArchcmpError, ValueError, AttributeError) as exc:  # AttributeError: a section this family lacks
         return [_reason(exc)]
     return sameness.differences(spec, back) or config
 

@@ -18,7 +18,7 @@ from archcmp import inputs
 from archcmp.errors import ArchcmpError, Problem, SpecError
 from archcmp.hf import yamlout
 from archcmp.hf.common import BASE_IGNORED
-from archcmp.hf.families import ABSENT_TEXT_CONFIG, FAMILIES, WRAPPERS, Family, supported
+from archcmp.hf.families import ABSENT_TEXT_CONFIG, FAMILIES, WRAPPER_KEYS, WRAPPERS, Family, supported
 from archcmp.hf.reader import Reader
 from archcmp.jsonload import load_json
 from archcmp.schema import ModelSpec
@@ -98,7 +98,8 @@ def _text_config(config: dict, filename: str, located: Located) -> dict:
         inner = dict(ABSENT_TEXT_CONFIG.get(config["model_type"], {}))
     if not isinstance(inner, dict):
         _fail(filename, located, ("text_config",), "expected a mapping")
-    return inner
+    inherited = {key: config[key] for key in WRAPPER_KEYS.get(config["model_type"], ()) if key in config}
+    return {**inner, **inherited}  # the wrapper's key wins, as in transformers
 
 
 def _canonical(config: dict, family: Family, filename: str, located: Located, base: tuple) -> dict:

@@ -16,7 +16,8 @@ METADATA = frozenset({"id", "name", "family", "hf_model_type", "aliases", "relea
 # Fields a spec may leave unstated: left out, they match whatever the other
 # spec says (a hand-written MoE spec that does not say how its router scores
 # can still be exported; the family's routing then applies).
-UNSTATED = frozenset({"moe.router_scoring", "moe.normalize_top_k"})
+UNSTATED = frozenset({"moe.router_scoring", "moe.normalize_top_k",
+                      "linear_attention.state_dtype"})  # left out: the family's engine dtype applies
 # (section, field, label a missing pattern means)
 _PATTERNS = (("attention", "layer_pattern", "full"), ("positions", "nope_pattern", "rope"),
              ("moe", "layer_pattern", "moe"))
@@ -29,6 +30,8 @@ def architecture(spec: ModelSpec) -> dict:
         if model is not None:
             data[section][name] = patterns.expand(getattr(model, name), spec.num_layers, plain)
     data["ffn"]["intermediate_size"] = [spec.intermediate_size_at(i) for i in range(spec.num_layers)]
+    if spec.block_pattern is not None:
+        data["block_pattern"] = spec.block_pattern.labels(spec.num_layers)
     return data
 
 

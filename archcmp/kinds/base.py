@@ -33,6 +33,20 @@ FLOP_COMPONENTS = (
     "attention", "attention_core", "dense_mlp", "routed_experts", "shared_experts", "router", "lm_head", "other",
 )
 CONVENTIONS = ("vllm", "transformers")
+# Components only models with linear-attention or state-space layers have:
+# their weights, and their token mixing (conv and recurrence). Left out of
+# every other model's counts, so those stay as they were.
+LINEAR_PARAM_COMPONENTS = ("linear_mixer",)
+LINEAR_FLOP_COMPONENTS = ("linear_mixer", "linear_mixer_core")
+CORE_FLOP_COMPONENTS = ("attention_core", "linear_mixer_core")  # token mixing, not weight matmuls
+
+
+def ordered_components(parts: dict[str, int], base: tuple[str, ...], optional: tuple[str, ...]) -> dict[str, int]:
+    """Every ``base`` component, then each ``optional`` one a model has, in
+    one order; a component after ``attention`` sits right after it."""
+    after = base.index("attention") + 1
+    present = [name for name in optional if parts.get(name)]
+    return {name: parts.get(name, 0) for name in [*base[:after], *present, *base[after:]]}
 
 
 @dataclass(frozen=True)
@@ -96,6 +110,8 @@ class CachePart:
     shape: tuple[int, ...]
     held: Held | None
     dtype: str | None = None
+    # A linear layer's recurrent state, whose dtype ``--state-dtype`` overrides.
+    recurrent: bool = False
 
     @property
     def elements(self) -> int:

@@ -30,9 +30,10 @@ class BlockNorms:
     hidden: int
     norm: NormKind
     placement: str  # "pre" | "post" | "sandwich"
+    sublayers: int = 2  # 1 in a block that holds only a mixer or only an FFN (Nemotron-H)
 
     def tensors(self) -> tuple[Tensor, ...]:
-        count = NORMS_PER_BLOCK[self.placement]
+        count = NORMS_PER_BLOCK[self.placement] * self.sublayers // 2
         return tuple(t for i in range(count) for t in self.norm.tensors(f"norm_{i}", self.hidden))
 
     def macs(self) -> dict[str, int]:

@@ -28,6 +28,7 @@ class LatentMixer(AttentionLayer):
     v_head_dim: int
     kind = "mla"
     decode_forms = MLA_DECODE_FORMS
+    core_component = "attention_core"
 
     @property
     def qk_head_dim(self) -> int:

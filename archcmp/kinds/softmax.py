@@ -25,8 +25,12 @@ class SoftmaxMixer(AttentionLayer):
     head_dim: int
     qk_norm: str = "none"  # "none" | "per_head" | "full" | "l2"
     sinks: bool = False
+    # Qwen3-Next/Qwen3.5 gated attention: q_proj also yields a per-head sigmoid
+    # gate on the output (twice as wide); transformers ``Qwen3NextAttention``.
+    output_gate: bool = False
     k_eq_v: bool = False  # no v_proj: V is K's projection (Gemma 4 attention_k_eq_v)
     decode_forms = ()  # one way to decode; latent attention has two
+    core_component = "attention_core"
 
     @property
     def q_width(self) -> int:
@@ -39,12 +43,13 @@ class SoftmaxMixer(AttentionLayer):
     def tensors(self) -> tuple[Tensor, ...]:
         h, q, kv, c = self.hidden, self.q_width, self.kv_width, "attention"
         own = self.owns_cache
-        parts = [Tensor("q_proj", c, (q, h))]
+        q_out = 2 * q if self.output_gate else q
+        parts = [Tensor("q_proj", c, (q_out, h))]
         parts += [Tensor("k_proj", c, (kv, h))] if own else []
         parts += [Tensor("v_proj", c, (kv, h))] if own and not self.k_eq_v else []
         parts.append(Tensor("o_proj", c, (h, q)))
         if self.qkv_bias:
-            parts.append(Tensor("q_proj.bias", c, (q,)))
+            parts.append(Tensor("q_proj.bias", c, (q_out,)))
             parts += [Tensor("k_proj.bias", c, (kv,))] if own else []
             parts += [Tensor("v_proj.bias", c, (kv,))] if own and not self.k_eq_v else []
         if self.out_bias:

@@ -29,6 +29,14 @@ WORDS = {
     "mtp": "multi-token prediction", "final_logit_softcapping": "final logit soft-cap",
     "release_date": "release",
     "training_tokens": "training tokens",
+    "output_gate": "attention output gate", "partial_rotary_factor": "RoPE share of each head",
+    "layer_mix": "layer mix", "linear_heads": "linear heads", "linear_conv_kernel": "linear conv kernel",
+    "linear_state": "fixed state per linear layer", "kv_state_bytes": "fixed state at any context ({dtype})",
+    "prefill_attention_flops_per_token": "prefill softmax-attention FLOPs per token",
+    "prefill_linear_mixer_flops_per_token": "prefill linear-mixer FLOPs per token",
+    "linear_mixer": "linear mixers (GDN, KDA, Mamba-2)",
+    "prefill_linear_mixer_core_flops": "prefill linear-mixer FLOPs", "decode_linear_mixer_core_flops":
+    "decode linear-mixer FLOPs", "train_linear_mixer_core_flops": "training linear-mixer FLOPs",
     # compare --gpu (archcmp.analysis.on_device): per GPU, at the context, batch 1
     "gpu_layout": "layout", "gpu_fits": "fits", "gpu_weights_bytes": "weights per GPU",
     "gpu_kv_bytes": "KV cache per GPU", "gpu_total_bytes": "total per GPU", "gpu_usable_bytes": "usable per GPU",
@@ -65,10 +73,14 @@ KVCACHE_COLUMNS = {
     "kind": "layer kind", "num_layers": "layers", "cached_tokens": "tokens held", "bytes": "bytes",
     "index": "layer", "attention": "attention", "window": "window", "positions": "positions",
     "kv_source": "cache",
+    # linear layers' fixed state (KVCacheResult.state_bytes, StatePart)
+    "state_bytes": "fixed state", "state_name": "tensor", "state_shape": "shape", "state_dtype": "dtype",
 }
 # FLOP components (kinds.base.FLOP_COMPONENTS): the projections apart from the
 # score and value products, which is what `attention` means in a FLOP count.
-FLOP_COMPONENT_WORDS = {"attention": "attention projections", "attention_core": "attention scores and values"}
+FLOP_COMPONENT_WORDS = {"attention": "attention projections", "attention_core": "attention scores and values",
+                        "linear_mixer": "linear-mixer projections",
+                        "linear_mixer_core": "linear-mixer conv and state products"}
 
 
 def flop_component_words(name: str) -> str:
@@ -84,7 +96,8 @@ def fact_words(name: str, dtype: str = "bf16", active_excl_embedding: bool = Fal
             "kv_bytes": f"KV cache at the context ({dtype})",
             "prefill_flops_per_token": "prefill FLOPs per token",
             "decode_flops_per_token": "decode FLOPs per token at the context"}
-    return cost.get(name) or WORDS.get(name) or TABLE_WORDS.get(name) or name.replace("_", " ")
+    words = WORDS.get(name) or TABLE_WORDS.get(name) or name.replace("_", " ")
+    return cost.get(name) or words.format(dtype=dtype)
 
 
 def ordinal(n: int) -> str:
@@ -134,6 +147,40 @@ def router_text(value: fv.Router) -> str:
     factor = f"×{value.routed_scaling_factor:g}" if value.routed_scaling_factor else None
     parts = (value.scoring, f"top-{value.top_k}{renormalized}", factor)
     return ", ".join(p for p in parts if p)
+
+
+MIXER_WORDS = {"gated_deltanet": "Gated DeltaNet", "kimi_delta_attention": "KDA", "mamba2": "Mamba-2",
+               "moe": "MoE", "dense": "MLP"}
+
+
+def _mix_part(part: fv.MixPart) -> str:
+    if part.kind in MIXER_WORDS:
+        return f"{part.count} {MIXER_WORDS[part.kind]}"
+    return f"{part.count} {'gated attention (' + part.kind.upper() + ')' if part.gated else part.kind.upper()}"
+
+
+def layer_mix_text(value: fv.LayerMix) -> str:
+    """``36 Gated DeltaNet + 12 gated attention (GQA), 3:1``; Nemotron-H's blocks say so."""
+    text = " + ".join(_mix_part(p) for p in value.parts) + (" blocks" if value.blocks else "")
+    return f"{text}, {value.ratio[0]}:{value.ratio[1]}"
+
+
+def linear_heads_text(value: fv.LinearHeads) -> str:
+    """``16 q/k heads × 128, 32 v heads × 128``; ``32 heads × 128``; Mamba-2 with groups and state."""
+    if value.state_size is not None:
+        return (f"{value.key_heads} heads × {value.key_dim}, {value.groups} groups, "
+                f"state {value.state_size}")
+    if (value.key_heads, value.key_dim) == (value.value_heads, value.value_dim):
+        return f"{value.key_heads} heads × {value.key_dim}"
+    return f"{value.key_heads} q/k heads × {value.key_dim}, {value.value_heads} v heads × {value.value_dim}"
+
+
+def fixed_state_text(value: fv.FixedState) -> str:
+    from archcmp.units import format_bytes
+
+    total = format_bytes(value.bytes_per_layer * value.num_layers)
+    return (f"{format_bytes(value.bytes_per_layer)} per layer, constant "
+            f"(× {value.num_layers} = {total}; {value.convention}, {value.dtype})")
 
 
 _PLACEMENT = {"pre": "pre-norm", "post": "post-norm (inside residual)", "sandwich": "sandwich (pre + post)"}
@@ -188,4 +235,7 @@ TEXT: dict[str, Callable[[Any], str]] = {
     "kv_sharing": lambda v: f"layers {v[0]}-{v[1]} reuse earlier caches",
     "modules": lambda v: f"{v} module(s)",
     "lines": "\n".join,
+    "layer_mix": layer_mix_text,
+    "linear_heads": linear_heads_text,
+    "fixed_state": fixed_state_text,
 }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from archcmp.analysis.flops import COMPONENTS, FlopCount, FlopsResult
+from archcmp.kinds.base import LINEAR_FLOP_COMPONENTS, ordered_components
 from archcmp.render.cells import value_text
 from archcmp.render.facts_text import fact_words, flop_component_words
 from archcmp.render.tabular import Table
@@ -13,6 +14,10 @@ CAPTION = (
     "experts_per_token a token visits); attention = Q·Kᵀ and weights·V. Not counted: norms, activations, "
     "softmax, RoPE, biases, embedding lookups. Training: backward = 2 × forward, head on every position; "
     "6·N·D with N = active params (incl. / excl. input embedding tables)."
+)
+MIXING_NOTE = (
+    " linear_mixer_core: linear-attention and Mamba layers' short conv and their chunked (prefill) or "
+    "recurrent (decode) state products, linear in context; attention grows quadratically in the softmax layers only."
 )
 
 
@@ -26,7 +31,9 @@ def flops_table(results: list[FlopsResult], raw: bool = False) -> Table:
     ``train_6nd_ratio``) and ``prefill.<component>`` for the components."""
     first = results[0]
     title = f"FLOPs at context {format_context(first.context)}, {first.attention} attention"
-    table = Table(title, ["", *(r.model for r in results)], caption=CAPTION, model_columns=True)
+    mixing = any(r.prefill.linear_mixing for r in results)
+    table = Table(title, ["", *(r.model for r in results)], caption=CAPTION + (MIXING_NOTE if mixing else ""),
+                  model_columns=True)
     cell = lambda n: flops_cell(n, raw)  # noqa: E731
     _workload(table, f"prefill of {format_context(first.context)} tokens (head on the last one)",
               "prefill", [r.prefill for r in results], cell)
@@ -51,6 +58,8 @@ def _workload(table: Table, group: str, prefix: str, counts: list[FlopCount], ce
     _add(table, f"{prefix}_flops", [cell(c.total) for c in counts])
     _add(table, f"{prefix}_linear_flops", [cell(c.linear) for c in counts])
     _add(table, f"{prefix}_attention_flops", [cell(c.attention) for c in counts])
+    if any(c.linear_mixing for c in counts):  # hybrids: the linear layers' token mixing, apart
+        _add(table, f"{prefix}_linear_mixer_core_flops", [cell(c.linear_mixing) for c in counts])
 
 
 def _training(table: Table, results: list[FlopsResult], cell, raw: bool) -> None:
@@ -60,6 +69,8 @@ def _training(table: Table, results: list[FlopsResult], cell, raw: bool) -> None
     _add(table, "train_flops", [cell(t.flops) for t in runs])
     _add(table, "train_linear_flops", [cell(t.linear) for t in runs])
     _add(table, "train_attention_flops", [cell(t.attention) for t in runs])
+    if any(t.linear_mixer for t in runs):
+        _add(table, "train_linear_mixer_core_flops", [cell(t.linear_mixer) for t in runs])
     _add(table, "train_6nd_flops", [cell(t.six_nd_flops) for t in runs])
     _add(table, "train_6nd_ratio", [_ratio(t.ratio_to_6nd, raw) for t in runs])
     _add(table, "train_6nd_excl_embedding_flops", [cell(t.six_nd_excl_embedding_flops) for t in runs])
@@ -73,5 +84,7 @@ def _ratio(ratio: float, raw: bool) -> str:
 def _components(table: Table, workload: str, counts: list[FlopCount], cell) -> None:
     """Rows keyed ``prefill.lm_head`` and so on, unambiguous in CSV too."""
     table.groups[len(table.rows)] = f"{workload} by component"
-    for name in COMPONENTS:
-        _add(table, f"{workload}.{name}", [cell(c.components[name]) for c in counts], flop_component_words(name))
+    present = {name: 1 for c in counts for name, n in c.components.items() if n}
+    for name in ordered_components(present, COMPONENTS, LINEAR_FLOP_COMPONENTS):
+        _add(table, f"{workload}.{name}", [cell(c.components.get(name, 0)) for c in counts],
+             flop_component_words(name))

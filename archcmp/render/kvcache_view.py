@@ -18,6 +18,9 @@ BY_KIND_CAPTION = ("tokens held: by each layer of the kind; a sliding layer hold
                    "a chunked layer min(context, chunk), a KV-shared layer nothing.")
 MLA_NOTE = ("MLA naive: decompressed per-head K and V cached instead of the latent "
             "(DeepSeek's attn_impl='naive').")
+STATE_NOTE = ("fixed state: each linear-attention or Mamba layer's conv state and recurrent state, the same at "
+              "every context (vllm: K-1 conv columns in the cache dtype, the recurrent state in the model's state "
+              "dtype; transformers: K conv columns, the recurrent state in fp32); KV cache includes it.")
 BUDGET_NOTE = ("max context: the largest that fits at batch {batch}; "
                "max batch: the largest that fits at the row's context.")
 
@@ -34,8 +37,9 @@ def kvcache_table(results: list[KVCacheResult], raw: bool = False) -> Table:
     a ``by_kind`` column, so that it stays one table; the other formats show
     them in :func:`by_kind_table`."""
     first = results[0]
-    keys = ["model", "context", "kv_bytes_per_token_full_layers", "kv_bytes",
-            *(["by_kind"] if raw else []), "mha_equivalent_bytes", "mha_equivalent_ratio"]
+    has_state = any(r.state_bytes for r in results)
+    keys = ["model", "context", "kv_bytes_per_token_full_layers", *(["state_bytes"] if has_state else []),
+            "kv_bytes", *(["by_kind"] if raw else []), "mha_equivalent_bytes", "mha_equivalent_ratio"]
     has_mla = any(r.mla_naive_kv_bytes is not None for r in results)
     has_budget = first.budget is not None
     if has_mla:
@@ -46,9 +50,10 @@ def kvcache_table(results: list[KVCacheResult], raw: bool = False) -> Table:
     if has_budget:
         table.columns[keys.index("budget_max_context")] = f"max context in {_bytes(first.budget.budget_bytes, raw)}"
     for result in results:
-        table.add(*_row(result, raw, has_mla, has_budget))
+        table.add(*_row(result, raw, has_mla, has_budget, has_state))
     table.caption = "\n".join(filter(None, [
         CAPTION,
+        STATE_NOTE if has_state else "",
         MLA_NOTE if has_mla else "",
         BUDGET_NOTE.format(batch=first.batch) if has_budget else "",
         _beyond_note(results),
@@ -56,12 +61,13 @@ def kvcache_table(results: list[KVCacheResult], raw: bool = False) -> Table:
     return table
 
 
-def _row(result: KVCacheResult, raw: bool, has_mla: bool, has_budget: bool) -> list[str]:
+def _row(result: KVCacheResult, raw: bool, has_mla: bool, has_budget: bool, has_state: bool = False) -> list[str]:
     context = str(result.context) if raw else format_context(result.context)
     row = [
         result.model,
         context + ("*" if result.exceeds_max_context and not raw else ""),
         _count(result.kv_bytes_per_token_full_layers, raw) + ("" if raw else " B"),
+        *([_bytes(result.state_bytes, raw)] if has_state else []),
         _bytes(result.kv_bytes, raw),
         *(["; ".join(_kind_cell(kind) for kind in result.by_kind)] if raw else []),
         _bytes(result.mha_equivalent_bytes, raw),
@@ -86,7 +92,7 @@ def _count(n: int, raw: bool) -> str:
 def _kind_cell(kind: KindTotal) -> str:
     """CSV's ``by_kind`` cell: ``61 full × 131072: 9210691584``."""
     if kind.cached_tokens == 0:
-        return f"{kind.num_layers} {kind.kind}: 0"
+        return f"{kind.num_layers} {kind.kind}: {kind.bytes}"  # a fixed state, or nothing (KV-shared)
     return f"{kind.num_layers} {kind.kind} × {kind.cached_tokens}: {kind.bytes}"
 
 
@@ -127,5 +133,22 @@ def layers_table(result: KVCacheResult, raw: bool = False) -> Table:
         own = layer.kv_source == layer.index
         source = str(layer.kv_source) if raw else "own" if own else f"reads layer {layer.kv_source}"
         table.add(layer.index, layer.attention, "" if layer.window is None else _count(layer.window, raw),
-                  "nope" if layer.nope else "rope", source, _count(layer.cached_tokens, raw), _bytes(layer.bytes, raw))
+                  "—" if layer.state and not layer.elements_per_token else "nope" if layer.nope else "rope", source, _count(layer.cached_tokens, raw), _bytes(layer.bytes, raw))
+    return table
+
+
+def state_table(result: KVCacheResult, raw: bool = False) -> Table | None:
+    """Every fixed state tensor of one model (linear-attention and Mamba
+    layers): shape for one sequence, dtype and bytes; None without any."""
+    layers = [layer for layer in result.layers if layer.state]
+    if not layers:
+        return None
+    title = f"{result.model}: fixed state by layer ({result.convention}, batch {result.batch})"
+    table = _table(title, ["index", "attention", "state_name", "state_shape", "state_dtype", "bytes"])
+    table.id_column = None  # column 0 holds layer numbers here
+    for layer in layers:
+        for part in layer.state:
+            table.add(layer.index, layer.attention, part.name, " × ".join(map(str, part.shape)), part.dtype,
+                      _bytes(part.bytes, raw))
+    table.caption = STATE_NOTE
     return table

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from archcmp.analysis.params import COMPONENTS, ParamsResult
+from archcmp.kinds.base import LINEAR_PARAM_COMPONENTS, ordered_components
 from archcmp.render.cells import value_text
 from archcmp.render.facts_text import fact_words
 from archcmp.render.tabular import Table
@@ -22,8 +23,9 @@ def params_table(results: list[ParamsResult], raw: bool = False) -> Table:
     for key in ("total_params", "active_params", "active_params_excl_embedding"):
         add(key, [getattr(r, key) for r in results])
     table.groups[len(table.rows)] = "components (total)"
-    for name in COMPONENTS:
-        add(name, [r.components[name] for r in results])
+    present = {name: 1 for r in results for name, n in r.components.items() if n}
+    for name in ordered_components(present, COMPONENTS, LINEAR_PARAM_COMPONENTS):  # linear_mixer only if any
+        add(name, [r.components.get(name, 0) for r in results])
     if any(r.total_params != r.active_params for r in results):
         table.groups[len(table.rows)] = "components (active per token)"
         for name in ("routed_experts",):

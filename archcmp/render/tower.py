@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from archcmp.analysis.kvcache import KVCacheResult
 from archcmp.analysis.params import ParamsResult
+from archcmp.render.fontbound import text_width
 from archcmp.render.svg import MUTED, Canvas
 from archcmp.render.tower_labels import tower
 from archcmp.render.tower_model import Tower
@@ -23,7 +24,8 @@ def draw_towers(specs: list[ModelSpec], headlines: list[tuple[ParamsResult, KVCa
 def render_towers(towers: list[Tower]) -> str:
     layout = TowerLayout(towers)
     width = 2 * SIDE + len(towers) * layout.width + (len(towers) - 1) * SPACING
-    canvas = Canvas(width)
+    title_width = 2 * SIDE + text_width(_title(towers), 17, bold=True)  # a long id and name need the room
+    canvas = Canvas(max(width, title_width))
     top = _header(canvas, towers, layout)
     bottom = top + max(layout.tower_h(t) for t in towers)
     caption_lines = max(len(t.caption) for t in towers)
@@ -35,9 +37,12 @@ def render_towers(towers: list[Tower]) -> str:
     return canvas.svg("Architecture: " + " vs ".join(t.model for t in towers))
 
 
+def _title(towers: list[Tower]) -> str:
+    return " vs ".join(t.model for t in towers) if len(towers) > 1 else f"{towers[0].model}: {towers[0].name}"
+
+
 def _header(canvas: Canvas, towers: list[Tower], layout: TowerLayout) -> float:
-    title = " vs ".join(t.model for t in towers) if len(towers) > 1 else f"{towers[0].model}: {towers[0].name}"
-    canvas.text(SIDE, 28, title, 17, bold=True)
+    canvas.text(SIDE, 28, _title(towers), 17, bold=True)
     box = canvas.text(SIDE, 48, "Data flows upward;", 11.5, fill=MUTED)
     plus_sign(canvas, box.right + 10, 44)
     canvas.text(box.right + 20, 48, "adds the residual branch back;", 11.5, fill=MUTED)

@@ -19,6 +19,7 @@ from archcmp.kinds.latent import LatentMixer
 from archcmp.kinds.softmax import SoftmaxMixer
 from archcmp.plan import Block, expand
 from archcmp.render.cells import value_text
+from archcmp.render.tower_linear import linear_part
 from archcmp.render.tower_model import BlockDrawing, Label, Part, Sublayer, Tower, fold
 from archcmp.schema import ModelSpec
 from archcmp.units import format_bytes, format_context
@@ -30,7 +31,7 @@ NORM_NAMES = {"rmsnorm": "RMSNorm", "layernorm": "LayerNorm"}
 
 def tower(spec: ModelSpec, params: ParamsResult, kv: KVCacheResult) -> Tower:
     plan = expand(spec)
-    local = any(block.mixer.span.kind != "full" for block in plan)
+    local = any(block.mixer.span.kind != "full" for block in plan.mixer_blocks() if block.mixer.span)
     blocks = [_block(spec, block, local) for block in plan]
     return Tower(spec.id, spec.name, _below(spec), fold(blocks), _above(spec), _caption(spec, params, kv))
 
@@ -74,14 +75,15 @@ def _norm(kind: str, prefix: str = "") -> Part:
 
 
 def _block(spec: ModelSpec, block: Block, local: bool) -> BlockDrawing:
-    mixer, ffn = _mixer(spec, block, local), _ffn(spec, block.ffn)
+    mixer = None if block.mixer is None else _mixer(spec, block, local)
+    ffn = None if block.ffn is None else _ffn(spec, block.ffn)  # Nemotron-H: one of the two per block
     placement, norm = block.norms.placement, _norm(block.norms.norm.kind)
     pre, post = placement in ("pre", "sandwich"), placement in ("post", "sandwich")
 
     def sublayer(part: Part) -> Sublayer:
         return Sublayer(tuple([norm] * pre + [part] + [norm] * post))
 
-    sublayers = [sublayer(mixer), sublayer(ffn)]
+    sublayers = [sublayer(part) for part in (mixer, ffn) if part is not None]
     extras = tuple(_extra(extra) for extra in block.extras)
     if extras:
         sublayers.append(Sublayer((Part("extra", Label("extra.title", "Per-block extras"), extras),),
@@ -92,6 +94,8 @@ def _block(spec: ModelSpec, block: Block, local: bool) -> BlockDrawing:
 def _mixer(spec: ModelSpec, block: Block, local: bool) -> Part:
     mixer = block.mixer
     span = mixer.span
+    if span is None:  # a linear-attention or Mamba layer
+        return linear_part(mixer)
     words = {"sliding": f"sliding window {_n(span.window or 0)}",
              "chunked": f"chunked, {_n(span.window or 0)}-token chunks",
              "full": "global (full context)" if local else "full context"}[span.kind]

@@ -24,6 +24,7 @@ COLOURS = {  # fill, stroke
     "norm": ("#eceef1", "#9aa3ad"),
     "mixer": ("#d6e6f7", "#4a7ab0"),
     "local": ("#e4dcf5", "#7a5fb0"),
+    "linear": ("#d8f0ee", "#3f9a92"),  # a linear-attention or Mamba layer: a fixed state, no KV cache
     "ffn": ("#dcefd6", "#5b9a4a"),
     "moe": ("#fff0c2", "#c29a2a"),
     "extra": ("#f1f1f1", "#9aa3ad"),

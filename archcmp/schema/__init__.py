@@ -14,6 +14,7 @@ from archcmp.schema.attention import (
     SoftmaxAttention,
 )
 from archcmp.schema.base import MAX_LAYERS, MAX_SIZE, LayerPattern, Published, Source, Strict, TrainingInfo
+from archcmp.schema.linear import LINEAR_KINDS, GatedDeltaNet, KimiDeltaAttention, LinearAttention, Mamba2
 from archcmp.schema.model import CrossFieldError, ModelSpec, json_schema
 from archcmp.schema.sections import (
     AltUp,
@@ -36,4 +37,5 @@ __all__ = [
     "FeedForward", "KVSharing", "LatentAttention", "Laurel", "LayerPattern", "MatFormer", "MoE", "ModelSpec",
     "MultiTokenPrediction", "Norm", "PerLayerEmbeddings", "Positions", "Published", "RopeScaling",
     "SoftmaxAttention", "Source", "Strict", "TrainingInfo", "json_schema",
+    "LINEAR_KINDS", "GatedDeltaNet", "KimiDeltaAttention", "LinearAttention", "Mamba2",
 ]

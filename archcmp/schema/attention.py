@@ -79,6 +79,10 @@ class SoftmaxAttention(_AttentionCommon):
     head_dim: Size
     qk_norm: Literal["none", "per_head", "full", "l2"] = "none"
     sinks: bool = False
+    # A per-head sigmoid gate on the attention output, from a q_proj twice as
+    # wide (Qwen3-Next and Qwen3.5 ``attn_output_gate``; Qiu et al. 2025,
+    # arXiv:2505.06708).
+    output_gate: bool = False
     overrides: list[AttentionOverride] = []
 
 

@@ -17,7 +17,17 @@ import datetime
 from pydantic import Field, field_validator, model_validator
 
 from archcmp.schema.attention import Attention
-from archcmp.schema.base import FiniteFloat, LayerCount, Published, Size, Source, Strict, TrainingInfo
+from archcmp.schema.base import (
+    FiniteFloat,
+    LayerCount,
+    LayerPattern,
+    Published,
+    Size,
+    Source,
+    Strict,
+    TrainingInfo,
+)
+from archcmp.schema.linear import LinearAttention
 from archcmp.schema.sections import (
     AltUp,
     Embeddings,
@@ -64,6 +74,11 @@ class ModelSpec(Strict):
     embeddings: Embeddings
     positions: Positions
     attention: Attention
+    # The layers labelled ``linear`` (hybrids: Qwen3-Next, Kimi Linear, Nemotron-H).
+    linear_attention: LinearAttention | None = None
+    # One sublayer per block, each with its own pre-norm (Nemotron-H): labels
+    # linear, attention, moe, mlp (archcmp.schema.linear.BLOCK_LABELS).
+    block_pattern: LayerPattern | None = None
     norm: Norm
     ffn: FeedForward
     moe: MoE | None = None

@@ -124,3 +124,28 @@ def shrink_spec(spec, num_layers: int, attention: dict | None = None, **updates)
     data["attention"].update(attention or {})
     data.update(updates)
     return ModelSpec.model_validate(data)
+
+
+# Hybrids: the transformers module names of a layer's token mixer, by layer type.
+_LINEAR = "linear_attention"
+_NEMOTRON_MIXER = {"linear_attention": "linear_attn", "full_attention": "self_attn", "mlp": "mlp", "moe": "mlp"}
+
+
+def hybrid_name(name: str, config) -> str:
+    """A parameter name with a hybrid's token mixer renamed to what the
+    component rules expect: ``linear_attn`` for a linear-attention or Mamba
+    layer (Kimi Linear calls both kinds ``self_attn``), and Nemotron-H's
+    one-sublayer ``mixer`` by its block type."""
+    import re
+
+    types = getattr(config, "layers_block_type", None) or getattr(config, "layer_types", None)
+    match = re.search(r"layers\.(\d+)\.(self_attn|linear_attn|mixer)\.", name)
+    if not match or not types:
+        name = re.sub(r"^(backbone|model)\.embeddings\.", "model.embed_tokens.", name)  # Nemotron-H's table
+        return re.sub(r"\.norm_f\.", ".norm.", name)  # and its final norm
+    kind = types[int(match.group(1))]
+    if match.group(2) == "mixer":
+        new = _NEMOTRON_MIXER[kind]
+    else:
+        new = "linear_attn" if kind == _LINEAR else match.group(2)
+    return name[: match.start(2)] + new + name[match.end(2):]

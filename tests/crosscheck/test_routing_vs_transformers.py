@@ -33,6 +33,12 @@ FAMILY_KEYS = {
     "qwen2_moe": {"moe_intermediate_size": 16, "shared_expert_intermediate_size": 16},
     "qwen3_moe": {"moe_intermediate_size": 16},
     "llama4_text": {"intermediate_size_mlp": 32},
+    # hybrids: the one layer is the softmax one, whose score scale is under test
+    "qwen3_next": {"layer_types": ["full_attention"], "moe_intermediate_size": 16,
+                   "shared_expert_intermediate_size": 16, "num_experts": 4, "num_experts_per_tok": 2},
+    "qwen3_5_text": {"layer_types": ["full_attention"]},
+    "qwen3_5_moe_text": {"layer_types": ["full_attention"], "moe_intermediate_size": 16,
+                         "shared_expert_intermediate_size": 16, "num_experts": 4, "num_experts_per_tok": 2},
 }
 FAMILY_KEYS["deepseek_v3"] = {**FAMILY_KEYS["deepseek_v2"], "n_group": 1, "topk_group": 1}
 # The router keys each family's modeling code reads, and values to try.
@@ -133,7 +139,8 @@ SCALE_CASES = [
     ("gemma3_text", {"query_pre_attn_scalar": 40}), ("gemma3_text", {"query_pre_attn_scalar": 16}),
     ("gemma3n_text", GEMMA3N_SMALL),
     *[(t, {}) for t in sorted(FAMILIES) if t not in ("gemma2", "gemma3_text", "gemma3n_text", "gpt2",
-                                                   "deepseek_v2", "deepseek_v3", "kimi_k2", "mistral4")],  # latent attention: no head_dim
+                                                   "deepseek_v2", "deepseek_v3", "kimi_k2", "mistral4",
+                                                   "kimi_linear")],  # latent attention: no head_dim
 ]
 
 

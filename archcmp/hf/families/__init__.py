@@ -32,9 +32,11 @@ class Family:
 
 def _all() -> dict[str, Family]:
     from archcmp.hf.families import deepseek, gemma, gemma3n, gemma4, glm, gpt, llama, llama4, minimax, mistral4, olmo3, qwen
+    from archcmp.hf.families import kimi_linear, nemotron_h, qwen_next
 
     families: dict[str, Family] = {}
-    for module in (llama, qwen, gemma, gemma3n, deepseek, glm, llama4, gpt, gemma4, minimax, olmo3, mistral4):
+    for module in (llama, qwen, gemma, gemma3n, deepseek, glm, llama4, gpt, gemma4, minimax, olmo3, mistral4,
+                   qwen_next, kimi_linear, nemotron_h):
         for family in module.FAMILIES:
             families[family.model_type] = family
     return families
@@ -45,7 +47,10 @@ FAMILIES = _all()
 # Multimodal wrappers: the language model is ``text_config``, of this
 # model_type when the text config does not say.
 WRAPPERS = {"gemma3": "gemma3_text", "gemma3n": "gemma3n_text", "llama4": "llama4_text", "mistral3": "mistral",
-            "gemma4": "gemma4_text", "kimi_k25": "deepseek_v3"}
+            "gemma4": "gemma4_text", "kimi_k25": "deepseek_v3",
+            "qwen3_5": "qwen3_5_text", "qwen3_5_moe": "qwen3_5_moe_text"}
+# Keys of a wrapper that its text model obeys, copied into text_config unless it sets them.
+WRAPPER_KEYS = {"qwen3_5": ("tie_word_embeddings",), "qwen3_5_moe": ("tie_word_embeddings",)}
 # A wrapper without any text_config builds this one (``SubConfigSpec.init_kwargs``
 # of ``Mistral3Config``: Mistral Small 3.1's text model); the others their text class defaults.
 ABSENT_TEXT_CONFIG = {
