@@ -38,7 +38,7 @@ def _cells(table, j: int, marker: int) -> list[str]:
 def hard_width(table, j: int) -> int:
     """What column ``j`` must have: an id, whole (0 for no such need)."""
     if j == table.id_column:
-        return _longest(row[j] for row in table.rows) if table.rows else 0
+        return _longest(row[j] for row in table.rows)
     return len(table.columns[j]) if table.model_columns and j > 0 else 0
 
 
