@@ -35,6 +35,8 @@ WORDS = {
     "gpu_max_context": "max context (batch 1)", "gpu_max_batch": "max batch at the context",
     "gpu_min_gpus": "fewest GPUs that fit", "gpu_decode_tokens_per_s_bound": "decode tokens/s ≤ (bound)",
     "gpu_prefill_seconds_bound": "time to first token ≥, s (bound)",
+    "k_eq_v": "K = V (no v_proj)", "partial_rotary": "partial RoPE",
+    "parallel_dense": "dense MLP beside the experts",
 }
 
 
@@ -144,11 +146,26 @@ def _matformer(value: fv.MatFormerFact) -> str:
 
 
 def _scaling(value: fv.Scaling) -> str:
-    text = f"{value.type} ×{value.factor:g}"
+    text = value.type if value.factor is None else f"{value.type} ×{value.factor:g}"
     return text + " (full-attention layers)" if value.full_layers_only else text
 
 
+def _per_span(value: int | fv.PerSpan) -> str:
+    """``256``; ``256 sliding, 512 full``."""
+    if isinstance(value, int):
+        return f"{value:,}"
+    return ", ".join(f"{number:,} {span}" for span, number in value.values)
+
+
+def _partial_rope(value: fv.PartialRope) -> str:
+    where = " (full-attention layers)" if value.full_layers_only else ""
+    return f"{100 * value.factor:g}% of each head{where}"
+
+
 TEXT: dict[str, Callable[[Any], str]] = {
+    "per_span": _per_span,
+    "k_eq_v": lambda v: " and ".join(f"{span} layers" for span in v),
+    "partial_rope": _partial_rope,
     "share": lambda v: f"{100 * v:.1f}%",
     "yesno": lambda v: "yes" if v else "no",
     "layout": layout_text,

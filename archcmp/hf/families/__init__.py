@@ -31,10 +31,10 @@ class Family:
 
 
 def _all() -> dict[str, Family]:
-    from archcmp.hf.families import deepseek, gemma, gemma3n, glm, gpt, llama, llama4, qwen
+    from archcmp.hf.families import deepseek, gemma, gemma3n, gemma4, glm, gpt, llama, llama4, minimax, mistral4, olmo3, qwen
 
     families: dict[str, Family] = {}
-    for module in (llama, qwen, gemma, gemma3n, deepseek, glm, llama4, gpt):
+    for module in (llama, qwen, gemma, gemma3n, deepseek, glm, llama4, gpt, gemma4, minimax, olmo3, mistral4):
         for family in module.FAMILIES:
             families[family.model_type] = family
     return families
@@ -44,7 +44,8 @@ FAMILIES = _all()
 
 # Multimodal wrappers: the language model is ``text_config``, of this
 # model_type when the text config does not say.
-WRAPPERS = {"gemma3": "gemma3_text", "gemma3n": "gemma3n_text", "llama4": "llama4_text", "mistral3": "mistral"}
+WRAPPERS = {"gemma3": "gemma3_text", "gemma3n": "gemma3n_text", "llama4": "llama4_text", "mistral3": "mistral",
+            "gemma4": "gemma4_text", "kimi_k25": "deepseek_v3"}
 # A wrapper without any text_config builds this one (``SubConfigSpec.init_kwargs``
 # of ``Mistral3Config``: Mistral Small 3.1's text model); the others their text class defaults.
 ABSENT_TEXT_CONFIG = {
