@@ -39,7 +39,7 @@ def broken_ids(out: str) -> list[str]:
     # URLs (sources) fold wherever the column ends; an id inside one is not an id column's
     words = [w for chunk in out.split() if "/" not in chunk for w in re.findall(r"[\w.\-]+", chunk)]
     for word in words:
-        if word in whole or len(word) < 3:
+        if word in whole or len(word) < 4:  # "min(context, window)" is not minimax-m2.5 broken
             continue
         pieces += [word for i in IDS if i != word and (i.startswith(word) or i.endswith(word))]
     return pieces

@@ -54,8 +54,8 @@ def _least(table, j: int, marker: int) -> int:
 
 
 def column_groups(table, width: int, marker: int = 0) -> list[list[int]]:
-    """Column indices of each table a ``model_columns`` table splits into at
-    ``width`` characters, each starting with the row names (column 0)."""
+    """Column indices of each table a ``split`` table splits into at
+    ``width`` characters, each starting with column 0."""
     budget = width - _least(table, 0, marker)
     groups: list[list[int]] = []
     current: list[int] = []

@@ -26,7 +26,7 @@ def flops_table(results: list[FlopsResult], raw: bool = False) -> Table:
     ``train_6nd_ratio``) and ``prefill.<component>`` for the components."""
     first = results[0]
     title = f"FLOPs at context {format_context(first.context)}, {first.attention} attention"
-    table = Table(title, ["", *(r.model for r in results)], caption=CAPTION, model_columns=True)
+    table = Table(title, ["", *(r.model for r in results)], caption=CAPTION, model_columns=True, split=True)
     cell = lambda n: flops_cell(n, raw)  # noqa: E731
     _workload(table, f"prefill of {format_context(first.context)} tokens (head on the last one)",
               "prefill", [r.prefill for r in results], cell)
