@@ -20,6 +20,7 @@ COMMANDS = [
     ("flops", "deepseek-v3", "llama4-maverick", "mistral-small-3.1-24b", "--ctx", "32k", "--train-tokens", "15T"),
     ("compare", "deepseek-v3", "llama4-maverick", "mistral-small-3.1-24b"),
     ("compare", "--family", "qwen3"),
+    ("compare", "qwen3-8b", "qwen3-235b-a22b", "--layout", "rows", "--only-diff"),
     ("diff", "kimi-k2", "deepseek-v3"),
     ("show", "deepseek-v3"),
     ("list",),

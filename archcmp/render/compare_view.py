@@ -35,10 +35,11 @@ def compare_tables(comparison: Comparison, only_diff: bool = False, raw: bool = 
 
 
 def transposed_table(comparison: Comparison, only_diff: bool = False, raw: bool = False) -> Table:
-    """Models as rows, facts as columns: for many models and few facts."""
+    """Models as rows, facts as columns: for many models and few facts (a
+    rich table splits the facts into as many tables as fit, ids repeated)."""
     rows = _rows(comparison, only_diff)
     words = [_words(row.name, comparison) for row in rows]
-    table = Table("Comparison", ["model", *words], align=["left"] * (len(rows) + 1), id_column=0)
+    table = Table("Comparison", ["model", *words], align=["left"] * (len(rows) + 1), id_column=0, split=True)
     table.column_keys = ["model", *(row.name for row in rows)]
     for i, model in enumerate(comparison.models):
         table.add(model, *(value_text(row.values[i], row.unit, raw) for row in rows))

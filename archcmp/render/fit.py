@@ -38,7 +38,7 @@ def _cells(table, j: int, marker: int) -> list[str]:
 def hard_width(table, j: int) -> int:
     """What column ``j`` must have: an id, whole (0 for no such need)."""
     if j == table.id_column:
-        return _longest(row[j] for row in table.rows) if table.rows else 0
+        return _longest(row[j] for row in table.rows)
     return len(table.columns[j]) if table.model_columns and j > 0 else 0
 
 
@@ -54,8 +54,8 @@ def _least(table, j: int, marker: int) -> int:
 
 
 def column_groups(table, width: int, marker: int = 0) -> list[list[int]]:
-    """Column indices of each table a ``model_columns`` table splits into at
-    ``width`` characters, each starting with the row names (column 0)."""
+    """Column indices of each table a ``split`` table splits into at
+    ``width`` characters, each starting with column 0."""
     budget = width - _least(table, 0, marker)
     groups: list[list[int]] = []
     current: list[int] = []

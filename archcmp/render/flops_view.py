@@ -33,7 +33,7 @@ def flops_table(results: list[FlopsResult], raw: bool = False) -> Table:
     title = f"FLOPs at context {format_context(first.context)}, {first.attention} attention"
     mixing = any(r.prefill.linear_mixing for r in results)
     table = Table(title, ["", *(r.model for r in results)], caption=CAPTION + (MIXING_NOTE if mixing else ""),
-                  model_columns=True)
+                  model_columns=True, split=True)
     cell = lambda n: flops_cell(n, raw)  # noqa: E731
     _workload(table, f"prefill of {format_context(first.context)} tokens (head on the last one)",
               "prefill", [r.prefill for r in results], cell)

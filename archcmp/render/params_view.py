@@ -15,7 +15,7 @@ CAPTION = ("active: routed experts as experts_per_token of num_experts, all else
 def params_table(results: list[ParamsResult], raw: bool = False) -> Table:
     """Rows in words, keyed (CSV) by the JSON names: ``total_params``,
     ``embedding``, ``routed_experts (active)``, ``mtp``."""
-    table = Table("Parameters", ["", *(r.model for r in results)], caption=CAPTION, model_columns=True)
+    table = Table("Parameters", ["", *(r.model for r in results)], caption=CAPTION, model_columns=True, split=True)
 
     def add(key: str, counts: list[int], words: str | None = None) -> None:
         table.add(words or fact_words(key), *(value_text(n, "params", raw) for n in counts), key=key)

@@ -30,11 +30,13 @@ class Table:
     # first cell (``keys``, by row); tables show the words in their place.
     column_keys: list[str] | None = None
     keys: dict[int, str] = field(default_factory=dict)
-    # Columns from the second on are one per model, headed by its id: a rich
-    # table never breaks an id and, when ``split`` holds, splits into several
-    # tables of as many models as fit the terminal, each repeating column 0.
+    # Columns from the second on are one per model, headed by its id, which a
+    # rich table never breaks.
     model_columns: bool = False
-    split: bool = True
+    # A rich table too wide for the terminal splits its columns from the
+    # second on into several tables of as many as fit, each repeating column
+    # 0 (the row names, or the ids of a table of one row per model).
+    split: bool = False
     # A column whose cells are model ids: never wrapped.
     id_column: int | None = None
 
@@ -123,7 +125,7 @@ def print_rich(table: Table) -> None:
 
     out = console()
     marker = "" if out.color_system else "*"  # without colour, a mark shows as a star
-    groups = column_groups(table, out.width, len(marker)) if table.model_columns and table.split else None
+    groups = column_groups(table, out.width, len(marker)) if table.split else None
     for columns in groups or [list(range(len(table.columns)))]:
         out.print(_rich_table(table, columns, marker, widths(table, columns, out.width, len(marker))))
     if table.caption:  # below the table, left-aligned, wrapped at the terminal's width
