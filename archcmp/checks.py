@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from archcmp.checks_sparse import check_sparse
 from archcmp.schema.attention import SPAN_LABELS, LatentAttention, SoftmaxAttention
+from archcmp.schema.compressed import CompressedAttention
 from archcmp.schema.base import LayerPattern
 
 Finding = tuple[tuple[str | int, ...], str]
@@ -25,6 +27,7 @@ def check(spec) -> list[Finding]:
         *_feed_forward(spec),
         *_extras(spec),
         *_said_once(spec),
+        *check_sparse(spec, _pattern),
     ]
 
 
@@ -44,6 +47,8 @@ def _attention_heads(spec) -> Iterator[Finding]:
 
 def _attention_layers(spec) -> Iterator[Finding]:
     att, at = spec.attention, ("attention",)
+    if isinstance(att, CompressedAttention):  # labels of its own: archcmp.checks_sparse
+        return
     yield from _pattern(spec, att.layer_pattern, at + ("layer_pattern",), set(SPAN_LABELS))
     used = set(att.layer_pattern.labels(spec.num_layers))
     for label, size_field in (("sliding", "sliding_window"), ("chunked", "chunk_size")):

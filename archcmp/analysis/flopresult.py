@@ -7,8 +7,9 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class FlopCount:
-    """One workload's FLOPs by component; ``attention_core`` is the token
-    mixing, everything else the linear part."""
+    """One workload's FLOPs by component; ``attention_core`` (scores and
+    values) and ``indexer_core`` (a sparse layer's lightning indexer scoring
+    keys) are the token mixing, everything else the linear part."""
 
     components: dict[str, int]
 
@@ -17,20 +18,28 @@ class FlopCount:
         return self.components["attention_core"]
 
     @property
+    def indexer(self) -> int:
+        """The lightning indexers' key scoring (0 without DSA or CSA)."""
+        return self.components.get("indexer_core", 0)
+
+    @property
     def linear(self) -> int:
-        return self.total - self.attention
+        return self.total - self.attention - self.indexer
 
     @property
     def total(self) -> int:
         return sum(self.components.values())
 
     def to_json(self, prefix: str) -> dict:
-        return {
+        data = {
             f"{prefix}_flops": self.total,
             f"{prefix}_linear_flops": self.linear,
             f"{prefix}_attention_flops": self.attention,
             f"{prefix}_components": dict(self.components),
         }
+        if "indexer_core" in self.components:
+            data[f"{prefix}_indexer_flops"] = self.indexer
+        return data
 
 
 @dataclass(frozen=True)
@@ -44,10 +53,11 @@ class TrainingFlops:
     attention: int
     six_nd_flops: int  # N = active params, embeddings included
     six_nd_excl_embedding_flops: int  # N = active params without the input table(s)
+    indexer: int = 0  # lightning indexers' key scoring (DSA, CSA)
 
     @property
     def flops(self) -> int:
-        return self.linear + self.attention
+        return self.linear + self.attention + self.indexer
 
     @property
     def ratio_to_6nd(self) -> float:
@@ -67,7 +77,7 @@ class TrainingFlops:
             "train_6nd_ratio": self.ratio_to_6nd,
             "train_6nd_excl_embedding_flops": self.six_nd_excl_embedding_flops,
             "train_6nd_excl_embedding_ratio": self.ratio_to_6nd_excl_embedding,
-        }
+        } | ({"train_indexer_flops": self.indexer} if self.indexer else {})
 
 
 @dataclass(frozen=True)

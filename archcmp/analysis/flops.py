@@ -23,7 +23,15 @@ from __future__ import annotations
 from archcmp.analysis.flopresult import FlopCount, FlopsResult, TrainingFlops
 from archcmp.analysis.params import count_params
 from archcmp.errors import ArchcmpError
-from archcmp.kinds.base import ATTENTION_MODES, FLOP_COMPONENTS, MLA_DECODE_FORMS, FlopOptions
+from archcmp.kinds.base import (
+    ATTENTION_MODES,
+    FLOP_COMPONENTS,
+    MLA_DECODE_FORMS,
+    SPARSE_FLOP_COMPONENTS,
+    FlopOptions,
+    matrix_macs,
+    with_optional,
+)
 from archcmp.plan import Plan, expand
 from archcmp.schema import ModelSpec
 
@@ -57,7 +65,8 @@ def forward_flops(plan: Plan, tokens: int, options: FlopOptions, head_positions:
     output head applied to ``head_positions`` of them."""
     parts = {name: flops * tokens for name, flops in linear_per_token(plan).items()}
     parts["lm_head"] = head_positions * head_flops(plan)
-    parts["attention_core"] = sum(block.mixer.prefill_core_flops(tokens, options) for block in plan)
+    for block in plan:  # scores and values (and a sparse layer's indexer scoring apart)
+        _add_to(parts, block.mixer.prefill_core_parts(tokens, options))
     return _ordered(parts)
 
 
@@ -66,8 +75,14 @@ def decode_flops(plan: Plan, cached: int, options: FlopOptions) -> FlopCount:
     and itself; ``options.mla_decode`` says how latent attention runs it."""
     parts = linear_per_token(plan)
     parts["lm_head"] = head_flops(plan)
-    parts["attention_core"] = sum(block.mixer.decode_core_flops(cached + 1, options) for block in plan)
+    for block in plan:
+        _add_to(parts, block.mixer.decode_core_parts(cached + 1, options))
     return _ordered(parts)
+
+
+def _add_to(parts: dict[str, int], more: dict[str, int]) -> None:
+    for name, flops in more.items():
+        parts[name] = parts.get(name, 0) + flops
 
 
 def training_flops(spec: ModelSpec, plan: Plan, context: int, options: FlopOptions, tokens: int) -> TrainingFlops:
@@ -79,6 +94,7 @@ def training_flops(spec: ModelSpec, plan: Plan, context: int, options: FlopOptio
         tokens=tokens,
         linear=3 * sequence.linear // context * tokens,  # a whole multiple of context: exact
         attention=(6 * sequence.attention * tokens + context) // (2 * context),  # rounded, in integers
+        indexer=(6 * sequence.indexer * tokens + context) // (2 * context),
         six_nd_flops=6 * counts.active_params * tokens,
         six_nd_excl_embedding_flops=6 * counts.active_params_excl_embedding * tokens,
     )
@@ -90,8 +106,11 @@ def linear_per_token(plan: Plan) -> dict[str, int]:
     parts = dict.fromkeys(COMPONENTS, 0)
     for block, repeats in plan.distinct_blocks():  # blocks alike in weights cost alike
         for name, macs in block.macs().items():
-            parts[name] += 2 * repeats * macs
+            parts[name] = parts.get(name, 0) + 2 * repeats * macs
     parts["other"] += 2 * sum(t.elements for t in plan.model_tensors if t.component == "other")
+    # DeepSeek-V4's hc_head: its fn collapses the residual streams at every position
+    hyper = [t for t in plan.model_tensors if t.component == "hyper_connections"]
+    _add_to(parts, {name: 2 * macs for name, macs in matrix_macs(tuple(hyper)).items()})
     return parts
 
 
@@ -101,4 +120,4 @@ def head_flops(plan: Plan) -> int:
 
 
 def _ordered(parts: dict[str, int]) -> FlopCount:
-    return FlopCount({name: parts.get(name, 0) for name in COMPONENTS})
+    return FlopCount(with_optional(parts, COMPONENTS, SPARSE_FLOP_COMPONENTS))

@@ -20,6 +20,7 @@ rounds.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from fractions import Fraction
 
 from archcmp.analysis.kvresult import BudgetFit, KindTotal, KVCacheResult, LayerKV
 from archcmp.errors import ArchcmpError
@@ -67,7 +68,30 @@ def parts_bytes(parts: tuple[CachePart, ...], request: CacheRequest) -> int:
 
 
 def block_bytes(block: Block, request: CacheRequest) -> int:
-    return parts_bytes(block.mixer.cache(request.convention), request)
+    return parts_bytes(block_parts(block, request), request)
+
+
+class UnansweredCache(ArchcmpError):
+    """The convention stores some part only in layouts of other dtypes."""
+
+
+def block_parts(block: Block, request: CacheRequest) -> tuple[CachePart, ...]:
+    """What the block's mixer caches under the request's convention, with a
+    part the convention packs for this dtype replaced by the packed record's
+    parts (vLLM's ``fp8_ds_mla``)."""
+    stored: list[CachePart] = []
+    for part in block.mixer.cache(request.convention):
+        layout = part.layout(request.dtype)
+        if layout is not None:
+            stored += [CachePart(f"{part.name}.{name}", (n,), part.held, dtype) for name, n, dtype in layout.parts]
+        elif part.only_layouts:
+            asks = " or ".join(f"--dtype {option.dtype} ({option.name})" for option in part.layouts)
+            raise UnansweredCache(f"layer {block.index}: --convention {request.convention} stores {part.name} "
+                                  f"only as {asks}, so a {request.dtype} cache has no exact answer; ask {asks}, "
+                                  f"or --convention transformers")
+        else:
+            stored.append(part)
+    return tuple(stored)
 
 
 def kv_cache(spec: ModelSpec, context: int, batch: int = 1, dtype: str = "bf16", budget_bytes: int | None = None,
@@ -78,7 +102,10 @@ def kv_cache(spec: ModelSpec, context: int, batch: int = 1, dtype: str = "bf16",
     _check_positive(context, "context")
     _check_positive(batch, "batch")
     plan, request = plan or expand(spec), CacheRequest(context, batch, dtype, convention)
-    layers = tuple(_layer_kv(block, request) for block in plan)
+    try:
+        layers = tuple(_layer_kv(block, request) for block in plan)
+    except UnansweredCache as exc:
+        raise UnansweredCache(f"{spec.id}: {exc}") from None
     return KVCacheResult(
         model=spec.id,
         context=context,
@@ -109,7 +136,7 @@ def _check_choice(what: str, value: str, choices: tuple[str, ...]) -> None:
 
 def _layer_kv(block: Block, request: CacheRequest) -> LayerKV:
     mixer = block.mixer
-    parts = mixer.cache(request.convention)
+    parts = block_parts(block, request)
     growing = [part for part in parts if part.held is not None]
     held = [part.held for part in growing if part.held is not None]
     return LayerKV(
@@ -126,13 +153,14 @@ def _layer_kv(block: Block, request: CacheRequest) -> LayerKV:
 
 def bytes_per_token(plan: Plan, request: CacheRequest, growing_only: bool = False) -> int:
     """What one more token adds over every layer (or over the layers whose
-    cache grows without bound), packed once."""
-    bits = 0
+    cache grows without bound), packed once; a part holding one entry per
+    ``stride`` tokens adds 1/stride of one."""
+    bits = Fraction(0)
     for block in plan:
-        for part in block.mixer.cache(request.convention):
+        for part in block_parts(block, request):
             if part.held is not None and (part.held.grows or not growing_only):
-                bits += part.elements * request.bits(part)
-    return -(-bits // 8)
+                bits += part.elements * request.bits(part) * part.held.per_token
+    return -(-bits.numerator // (8 * bits.denominator))
 
 
 def _mha_bytes(block: Block, request: CacheRequest) -> int:

@@ -38,3 +38,11 @@ class AttentionLayer:
     def decode_core_flops(self, position: int, options: FlopOptions) -> int:
         keys = position if options.attention == "full" else self.span.keys_seen(position)
         return self.pair_flops(options.mla_decode) * keys
+
+    def prefill_core_parts(self, tokens: int, options: FlopOptions) -> dict[str, int]:
+        """:meth:`prefill_core_flops` by FLOP component (a sparse layer puts
+        its indexer's scoring apart)."""
+        return {"attention_core": self.prefill_core_flops(tokens, options)}
+
+    def decode_core_parts(self, position: int, options: FlopOptions) -> dict[str, int]:
+        return {"attention_core": self.decode_core_flops(position, options)}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from archcmp.analysis.flops import COMPONENTS, FlopCount, FlopsResult
+from archcmp.analysis.flops import FlopCount, FlopsResult
 from archcmp.render.cells import value_text
 from archcmp.render.tabular import Table
 from archcmp.units import format_context, format_params
@@ -44,6 +44,8 @@ def _workload(table: Table, group: str, prefix: str, counts: list[FlopCount], ce
     table.add(f"{prefix}_flops", *(cell(c.total) for c in counts))
     table.add(f"{prefix}_linear_flops", *(cell(c.linear) for c in counts))
     table.add(f"{prefix}_attention_flops", *(cell(c.attention) for c in counts))
+    if any(c.indexer for c in counts):  # DSA / CSA: the lightning indexers' key scoring, apart
+        table.add(f"{prefix}_indexer_flops", *(cell(c.indexer) for c in counts))
 
 
 def _training(table: Table, results: list[FlopsResult], cell, raw: bool) -> None:
@@ -53,6 +55,8 @@ def _training(table: Table, results: list[FlopsResult], cell, raw: bool) -> None
     table.add("train_flops", *(cell(t.flops) for t in runs))
     table.add("train_linear_flops", *(cell(t.linear) for t in runs))
     table.add("train_attention_flops", *(cell(t.attention) for t in runs))
+    if any(t.indexer for t in runs):
+        table.add("train_indexer_flops", *(cell(t.indexer) for t in runs))
     table.add("train_6nd_flops", *(cell(t.six_nd_flops) for t in runs))
     table.add("train_flops / 6ND", *(_ratio(t.ratio_to_6nd, raw) for t in runs))
     table.add("train_6nd_excl_embedding_flops", *(cell(t.six_nd_excl_embedding_flops) for t in runs))
@@ -67,5 +71,6 @@ def _ratio(ratio: float, raw: bool) -> str:
 def _components(table: Table, workload: str, counts: list[FlopCount], cell) -> None:
     """Rows named ``prefill.head`` and so on, unambiguous in CSV too."""
     table.groups[len(table.rows)] = f"{workload} by component"
-    for name in COMPONENTS:
-        table.add(f"{workload}.{name}", *(cell(c.components[name]) for c in counts))
+    names = dict.fromkeys(name for c in counts for name in c.components)  # COMPONENTS and the optional ones
+    for name in names:
+        table.add(f"{workload}.{name}", *(cell(c.components.get(name, 0)) for c in counts))

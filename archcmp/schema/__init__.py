@@ -13,6 +13,8 @@ from archcmp.schema.attention import (
     LatentAttention,
     SoftmaxAttention,
 )
+from archcmp.schema.compressed import CompressedAttention, HyperConnections
+from archcmp.schema.sparse import LightningIndexer
 from archcmp.schema.base import MAX_LAYERS, MAX_SIZE, LayerPattern, Published, Source, Strict, TrainingInfo
 from archcmp.schema.model import CrossFieldError, ModelSpec, json_schema
 from archcmp.schema.sections import (
@@ -32,6 +34,7 @@ from archcmp.schema.sections import (
 
 __all__ = [
     "MAX_LAYERS", "MAX_SIZE",
+    "CompressedAttention", "HyperConnections", "LightningIndexer",
     "ATTENTION_KINDS", "SPAN_LABELS", "AltUp", "Attention", "AttentionOverride", "CrossFieldError", "Embeddings",
     "FeedForward", "KVSharing", "LatentAttention", "Laurel", "LayerPattern", "MatFormer", "MoE", "ModelSpec",
     "MultiTokenPrediction", "Norm", "PerLayerEmbeddings", "Positions", "Published", "RopeScaling",

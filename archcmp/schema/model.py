@@ -18,6 +18,7 @@ from pydantic import Field, field_validator, model_validator
 
 from archcmp.schema.attention import Attention
 from archcmp.schema.base import FiniteFloat, LayerCount, Published, Size, Source, Strict, TrainingInfo
+from archcmp.schema.compressed import HyperConnections
 from archcmp.schema.sections import (
     AltUp,
     Embeddings,
@@ -72,6 +73,7 @@ class ModelSpec(Strict):
     laurel: Laurel | None = None
     matformer: MatFormer | None = None
     mtp: MultiTokenPrediction | None = None
+    hyper_connections: HyperConnections | None = None
 
     @field_validator("aliases")
     @classmethod

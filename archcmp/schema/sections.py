@@ -79,7 +79,8 @@ class MoE(Strict):
     * ``router_scoring``: ``softmax`` over all experts (Mixtral, Qwen-MoE;
       gpt-oss's softmax over the top-k logits is the same, renormalized) or
       an independent ``sigmoid`` per expert (DeepSeek-V3, Kimi K2 and GLM-4.5,
-      which add a bias to the scores for choosing the experts only; Llama 4).
+      which add a bias to the scores for choosing the experts only; Llama 4),
+      or ``sqrtsoftplus``, sqrt(softplus(logit)) per expert (DeepSeek-V4).
     * ``normalize_top_k``: the chosen experts' weights are divided by their
       sum (``norm_topk_prob``).
     * ``routed_scaling_factor``: the routed experts' weighted sum is then
@@ -96,10 +97,14 @@ class MoE(Strict):
     shared_expert_gate: bool = False
     router_bias: bool = False
     expert_bias: bool = False
-    router_scoring: Literal["softmax", "sigmoid"] | None = None
+    router_scoring: Literal["softmax", "sigmoid", "sqrtsoftplus"] | None = None
     normalize_top_k: bool | None = None
     routed_scaling_factor: FiniteFloat | None = None
     layer_pattern: LayerPattern = LayerPattern(repeat=["moe"])
+    # DeepSeek-V4: the first hash_layers MoE layers pick experts from a fixed
+    # token-id table (tid2eid, a buffer) instead of the scores, which still
+    # weight them (transformers DeepseekV4HashRouter).
+    hash_layers: NonNegInt = 0
 
     @property
     def shared_width(self) -> int:
