@@ -85,10 +85,11 @@ def block_parts(block: Block, request: CacheRequest) -> tuple[CachePart, ...]:
         if layout is not None:
             stored += [CachePart(f"{part.name}.{name}", (n,), part.held, dtype) for name, n, dtype in layout.parts]
         elif part.only_layouts:
-            asks = " or ".join(f"--dtype {option.dtype} ({option.name})" for option in part.layouts)
-            raise UnansweredCache(f"layer {block.index}: --convention {request.convention} stores {part.name} "
-                                  f"only as {asks}, so a {request.dtype} cache has no exact answer; ask {asks}, "
-                                  f"or --convention transformers")
+            names = " or ".join(f"{option.name} (--dtype {option.dtype})" for option in part.layouts)
+            asks = " or ".join(f"--dtype {option.dtype}" for option in part.layouts)
+            raise UnansweredCache(f"--convention {request.convention} stores layer {block.index}'s {part.name} "
+                                  f"only as {names}, so a {request.dtype} cache has no exact answer under it: "
+                                  f"ask {asks}, or --convention transformers for {request.dtype}")
         else:
             stored.append(part)
     return tuple(stored)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from archcmp.analysis.fit import FitResult
 from archcmp.analysis.params import COMPONENTS
+from archcmp.kinds.base import SPARSE_PARAM_COMPONENTS, with_optional
 from archcmp.analysis.sharding import Layout
 from archcmp.render.tabular import Table
 from archcmp.units import MAX_CONTEXT, format_bytes, format_context
@@ -104,7 +105,8 @@ def _fewest(result: FitResult, raw: bool) -> str:
 
 
 def _component_rows(table: Table, results: list[FitResult], b) -> None:
-    names = [n for n in COMPONENTS if any(r.weights_by_component.get(n) for r in results)]
+    order = with_optional(dict.fromkeys(COMPONENTS + SPARSE_PARAM_COMPONENTS, 1), COMPONENTS, SPARSE_PARAM_COMPONENTS)
+    names = [n for n in order if any(r.weights_by_component.get(n) for r in results)]
     table.groups[len(table.rows)] = "weights by component"
     for name in names:
         table.add(name, *(b(r.weights_by_component.get(name, 0)) for r in results), "")

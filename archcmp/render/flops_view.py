@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from archcmp.analysis.flops import FlopCount, FlopsResult
+from archcmp.analysis.flops import COMPONENTS, FlopCount, FlopsResult
+from archcmp.kinds.base import SPARSE_FLOP_COMPONENTS, with_optional
 from archcmp.render.cells import value_text
 from archcmp.render.tabular import Table
 from archcmp.units import format_context, format_params
@@ -71,6 +72,6 @@ def _ratio(ratio: float, raw: bool) -> str:
 def _components(table: Table, workload: str, counts: list[FlopCount], cell) -> None:
     """Rows named ``prefill.head`` and so on, unambiguous in CSV too."""
     table.groups[len(table.rows)] = f"{workload} by component"
-    names = dict.fromkeys(name for c in counts for name in c.components)  # COMPONENTS and the optional ones
-    for name in names:
+    present = {name: 1 for c in counts for name in c.components}  # COMPONENTS and the optional ones, in order
+    for name in with_optional(present, COMPONENTS, SPARSE_FLOP_COMPONENTS):
         table.add(f"{workload}.{name}", *(cell(c.components.get(name, 0)) for c in counts))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from archcmp.analysis.params import COMPONENTS, ParamsResult
+from archcmp.kinds.base import SPARSE_PARAM_COMPONENTS, with_optional
 from archcmp.render.cells import value_text
 from archcmp.render.tabular import Table
 
@@ -16,8 +17,9 @@ def params_table(results: list[ParamsResult], raw: bool = False) -> Table:
     table.add("active_params", *(cell(r.active_params) for r in results))
     table.add("active_params_excl_embedding", *(cell(r.active_params_excl_embedding) for r in results))
     table.groups[len(table.rows)] = "components (total)"
-    for name in COMPONENTS:
-        table.add(name, *(cell(r.components[name]) for r in results))
+    present = {name: 1 for r in results for name in r.components}  # COMPONENTS and the optional ones, in order
+    for name in with_optional(present, COMPONENTS, SPARSE_PARAM_COMPONENTS):
+        table.add(name, *(cell(r.components.get(name, 0)) for r in results))
     if any(r.total_params != r.active_params for r in results):
         table.groups[len(table.rows)] = "components (active per token)"
         for name in ("routed_experts",):

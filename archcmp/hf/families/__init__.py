@@ -32,10 +32,10 @@ class Family:
 
 def _all() -> dict[str, Family]:
     from archcmp.hf.families import deepseek, gemma, gemma3n, glm, gpt, llama, llama4, qwen
-    from archcmp.hf.families import dsa  # sparse and compressed attention
+    from archcmp.hf.families import deepseek_v4, dsa  # sparse and compressed attention
 
     families: dict[str, Family] = {}
-    for module in (llama, qwen, gemma, gemma3n, deepseek, glm, llama4, gpt, dsa):
+    for module in (llama, qwen, gemma, gemma3n, deepseek, glm, llama4, gpt, dsa, deepseek_v4):
         for family in module.FAMILIES:
             families[family.model_type] = family
     return families
