@@ -81,16 +81,38 @@ def hash_layers(r: Reader) -> int:
     return first
 
 
-def positions_and_rope_dim(r: Reader) -> tuple[dict, int]:
-    """RoPE of the window layers (``rope_theta``, plain) and the rope dims
-    of each head (``qk_rope_head_dim``, or head_dim × partial_rotary_factor)."""
-    section = rope.positions(r)
-    partial = section.pop("partial_rotary_factor", None)
+def positions_and_rope_dim(r: Reader) -> tuple[dict, int, float | None]:
+    """RoPE of the window layers (``rope_theta``, plain), the rope dims of
+    each head (``qk_rope_head_dim``, or head_dim × partial_rotary_factor) and
+    the compressed layers' base. transformers 5 writes ``rope_parameters``
+    as ``{main, compress}``: main the window layers', compress (with the
+    YaRN keys) the compressed layers'."""
+    nested = r.dict("rope_parameters") or {}
+    if {"main", "compress"} <= set(nested):
+        main, compress = nested["main"], nested["compress"]
+        if not isinstance(main, dict) or not isinstance(compress, dict) or set(nested) - {"main", "compress"}:
+            r.fail("rope_parameters", "expected {main: {...}, compress: {...}}")
+        section = {"kind": "rope", "rope_theta": rope.theta(r, main, "rope_parameters")}
+        scaling = rope.scaling_section(r, compress, "rope_parameters", {})
+        if scaling:
+            section["rope_scaling"] = scaling
+        partial, compress_theta = main.get("partial_rotary_factor"), rope.theta(r, compress, "rope_parameters")
+    else:
+        section = rope.positions(r)
+        partial, compress_theta = section.pop("partial_rotary_factor", None), r.number("compress_rope_theta")
     head_dim = r.int("head_dim")
     rope_dim = r.opt_int("qk_rope_head_dim")
     if rope_dim is None:
         rope_dim = int(head_dim * partial) if partial else head_dim // 8  # default_partial_rotary_factor 64/512
-    return section, rope_dim
+    return section, rope_dim, compress_theta
+
+
+def shared_experts(r: Reader) -> int:
+    """``DeepseekV4SparseMoeBlock`` builds one shared MLP whatever ``n_shared_experts`` says."""
+    given = r.int("n_shared_experts", minimum=0)
+    if given != 1:
+        r.warn("n_shared_experts", f"{given} ignored, as transformers does: DeepSeek-V4 builds one shared expert")
+    return 1
 
 
 def v4_spec(r: Reader) -> dict:
@@ -99,11 +121,11 @@ def v4_spec(r: Reader) -> dict:
         r.fail("num_key_value_heads", "DeepSeek-V4 attends over one shared K=V head")
     labels, mtp_label = layer_labels(r)
     csa, hca = rates(r)
-    positions, rope_dim = positions_and_rope_dim(r)
+    positions, rope_dim, compress_theta = positions_and_rope_dim(r)
     attention = {"kind": "compressed", "num_heads": r.int("num_attention_heads"), "head_dim": r.int("head_dim"),
                  "qk_rope_head_dim": rope_dim, "q_lora_rank": r.int("q_lora_rank"), "o_groups": r.int("o_groups"),
                  "o_lora_rank": r.int("o_lora_rank"), "sliding_window": r.int("sliding_window"),
-                 "layer_pattern": patterns.compress(labels), "compress_rope_theta": r.number("compress_rope_theta")}
+                 "layer_pattern": patterns.compress(labels), "compress_rope_theta": compress_theta}
     if csa != 4:
         attention["csa_ratio"] = csa
     if hca != 128:
@@ -120,7 +142,7 @@ def v4_spec(r: Reader) -> dict:
     router = common.router(scoring, r.bool("norm_topk_prob"), common.positive(r, "routed_scaling_factor", True))
     moe = common.moe(r, ["moe"] * r.int("num_hidden_layers"), "n_routed_experts", router,
                      expert_intermediate_size=r.int("moe_intermediate_size"),
-                     num_shared_experts=r.int("n_shared_experts", minimum=0), hash_layers=hash_layers(r))
+                     num_shared_experts=shared_experts(r), hash_layers=hash_layers(r))
     ffn = common.ffn(r, size_key="moe_intermediate_size", bias=r.bool("mlp_bias"))
     body = common.decoder(r, attention=attention, ffn=ffn, moe=moe, positions=positions)
     body["hyper_connections"] = {"streams": r.int("hc_mult"), "sinkhorn_iterations": r.int("hc_sinkhorn_iters")}

@@ -19,7 +19,7 @@ INDEXER = {"index_topk": 2048, "index_head_dim": 128, "index_n_heads": 64}
 # ``layer_types`` is all ``indexed_attention`` (checked); the RoPE layout
 # of the indexer changes no count.
 IGNORED = DEEPSEEK_IGNORED | {"indexer_rope_interleave", "rope_interleave", "pretraining_tp"}
-V32 = {**V3, **INDEXER, "max_position_embeddings": 163840, "mlp_bias": False, "mlp_layer_types": None,
+V32 = {**V3, **INDEXER, "head_dim": 64, "max_position_embeddings": 163840, "mlp_bias": False, "mlp_layer_types": None,
        "layer_types": None, "num_nextn_predict_layers": 0}
 GLM5 = {**V32, "vocab_size": 154880, "hidden_size": 6144, "intermediate_size": 12288, "num_hidden_layers": 78,
         "num_attention_heads": 64, "num_key_value_heads": 64, "q_lora_rank": 2048, "v_head_dim": 256,
@@ -89,7 +89,9 @@ def dsa_spec(r: Reader, labels: list[str] | None = None) -> dict:
     moe = common.moe(r, mlp_labels(r), "n_routed_experts", deepseek_router(r, reads_norm=True),
                      expert_intermediate_size=r.int("moe_intermediate_size"),
                      num_shared_experts=r.int("n_shared_experts", minimum=0))
-    body = common.decoder(r, attention=attention, ffn=common.ffn(r, bias=r.bool("mlp_bias")), moe=moe)
+    if r.bool("mlp_bias"):
+        r.warn("mlp_bias", "true ignored, as transformers does: this model_type's MLPs have no biases")
+    body = common.decoder(r, attention=attention, ffn=common.ffn(r), moe=moe)
     modules = r.int("num_nextn_predict_layers", minimum=0)
     if modules:
         body["mtp"] = {"num_modules": modules}
@@ -102,9 +104,11 @@ def dsa_config(spec: ModelSpec, model_type: str, defaults: dict, index_cache: bo
     indexer = getattr(att, "indexer", None)
     if indexer is None:
         raise ArchcmpError(f"{model_type} has a lightning indexer on every layer; attention.indexer is missing")
+    if spec.ffn.bias:
+        raise ArchcmpError(f"{model_type} builds its MLPs without biases")
     config = mla_config(spec, model_type, defaults)
     config.update(index_n_heads=indexer.num_heads, index_head_dim=indexer.head_dim, index_topk=indexer.topk,
-                  mlp_bias=spec.ffn.bias, num_nextn_predict_layers=spec.mtp.num_modules if spec.mtp else 0)
+                  num_nextn_predict_layers=spec.mtp.num_modules if spec.mtp else 0)
     mlp = common.moe_labels(spec)
     if mlp != sorted(mlp):  # not dense layers then MoE ones: say it layer by layer
         config["mlp_layer_types"] = ["sparse" if label == "moe" else "dense" for label in mlp]
