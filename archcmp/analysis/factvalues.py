@@ -29,28 +29,44 @@ def runs(labels: list[str]) -> tuple[Run, ...]:
 
 @dataclass(frozen=True)
 class SpanCount:
-    span: str  # "full" | "sliding" | "chunked"
+    span: str  # "full" | "sliding" | "chunked" | "csa" | "hca"
     window: int | None
+    num_layers: int
+    ratio: int | None = None  # tokens per compressed entry (DeepSeek-V4's csa and hca)
+
+
+@dataclass(frozen=True)
+class IndexerFact:
+    """A lightning indexer (DSA, CSA): heads × head dim, the keys each query
+    keeps, and on how many layers it runs (the others reuse a selection)."""
+
+    num_heads: int
+    head_dim: int
+    topk: int
+    layers: int
     num_layers: int
 
 
 @dataclass(frozen=True)
 class AttentionLayout:
     """The attention kind and how many layers attend in each span, in the
-    order sliding, chunked, full."""
+    order sliding, chunked, full (then compressed ones), and the lightning
+    indexer that picks the keys, if any."""
 
     kind: str
     spans: tuple[SpanCount, ...]
+    indexer: IndexerFact | None = None
 
 
-def attention_layout(kind: str, plan) -> AttentionLayout:
+def attention_layout(kind: str, plan, indexer: IndexerFact | None = None) -> AttentionLayout:
     counts: dict[tuple, int] = {}
     for block in plan:
         span = block.mixer.span
-        counts[(span.kind, span.window)] = counts.get((span.kind, span.window), 0) + 1
-    order = ("sliding", "chunked", "full")
-    spans = sorted((SpanCount(s, w, n) for (s, w), n in counts.items()), key=lambda c: order.index(c.span))
-    return AttentionLayout(kind, tuple(spans))
+        key = (span.kind, span.window, getattr(span, "ratio", None))
+        counts[key] = counts.get(key, 0) + 1
+    order = ("sliding", "chunked", "full", "csa", "hca")
+    spans = sorted((SpanCount(s, w, n, r) for (s, w, r), n in counts.items()), key=lambda c: order.index(c.span))
+    return AttentionLayout(kind, tuple(spans), indexer)
 
 
 @dataclass(frozen=True)
@@ -101,6 +117,22 @@ class Router:
     top_k: int
     normalize_top_k: bool | None
     routed_scaling_factor: float | None
+    hash_layers: int = 0  # leading layers that route by a token-id table (DeepSeek-V4)
+
+
+@dataclass(frozen=True)
+class GroupedOutput:
+    """DeepSeek-V4's output projection: heads in ``groups``, each group to
+    ``rank``, then one matrix to the hidden size."""
+
+    groups: int
+    rank: int
+
+
+@dataclass(frozen=True)
+class HyperConnectionsFact:
+    streams: int
+    sinkhorn_iterations: int
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ WORDS = {
     "mtp": "multi-token prediction", "final_logit_softcapping": "final logit soft-cap",
     "release_date": "release",
     "training_tokens": "training tokens",
+    "grouped_output": "grouped low-rank output", "hyper_connections": "hyper-connections",
     # compare --gpu (archcmp.analysis.on_device): per GPU, at the context, batch 1
     "gpu_layout": "layout", "gpu_fits": "fits", "gpu_weights_bytes": "weights per GPU",
     "gpu_kv_bytes": "KV cache per GPU", "gpu_total_bytes": "total per GPU", "gpu_usable_bytes": "usable per GPU",
@@ -81,19 +82,42 @@ def layer_set_text(value: fv.LayerSet) -> str:
 
 
 def layout_text(value: fv.AttentionLayout) -> str:
-    """``MLA``; ``GQA sliding(1024) + full 52:10``."""
-    kind = value.kind.upper()
+    """``MLA``; ``GQA sliding(1024) + full 52:10``; ``MLA + lightning
+    indexer, 64 heads × 128, top-2048``; DeepSeek-V4's ``K=V sliding(128) +
+    CSA 1/4 + HCA 1/128 2:21:20 + lightning indexer, ...``."""
+    kind = KIND_WORDS.get(value.kind, value.kind.upper())
     if len(value.spans) == 1 and value.spans[0].span == "full":
-        return kind
-    parts = [f"{s.span}({s.window})" if s.window else s.span for s in value.spans]
-    return f"{kind} {' + '.join(parts)} {':'.join(str(s.num_layers) for s in value.spans)}"
+        return kind + indexer_text(value.indexer)
+    parts = [_span(s) for s in value.spans]
+    return f"{kind} {' + '.join(parts)} {':'.join(str(s.num_layers) for s in value.spans)}" + indexer_text(value.indexer)
+
+
+KIND_WORDS = {"compressed": "K=V"}  # DeepSeek-V4: one shared K=V head, every layer a window
+
+
+def _span(s: fv.SpanCount) -> str:
+    if s.ratio:
+        return f"{s.span.upper()} 1/{s.ratio}"
+    return f"{s.span}({s.window})" if s.window else s.span
+
+
+def indexer_text(value: fv.IndexerFact | None) -> str:
+    """`` + lightning indexer, 64 heads × 128, top-2048`` as the DSA write-ups
+    put it; IndexCache says on how many layers it runs."""
+    if value is None:
+        return ""
+    text = f" + lightning indexer, {value.num_heads} heads × {value.head_dim}, top-{value.topk}"
+    if value.layers < value.num_layers and value.layers:
+        text += f" (runs on {value.layers} of {value.num_layers} layers)"
+    return text
 
 
 def router_text(value: fv.Router) -> str:
     """``sigmoid, top-8 renormalized, ×2.5``: the parts the spec states."""
     renormalized = {True: " renormalized", False: " not renormalized", None: ""}[value.normalize_top_k]
     factor = f"×{value.routed_scaling_factor:g}" if value.routed_scaling_factor else None
-    parts = (value.scoring, f"top-{value.top_k}{renormalized}", factor)
+    hashed = f"first {value.hash_layers} layers hash-routed" if value.hash_layers else None
+    parts = (value.scoring, f"top-{value.top_k}{renormalized}", factor, hashed)
     return ", ".join(p for p in parts if p)
 
 
@@ -133,5 +157,7 @@ TEXT: dict[str, Callable[[Any], str]] = {
     "matformer": _matformer,
     "kv_sharing": lambda v: f"layers {v[0]}-{v[1]} reuse earlier caches",
     "modules": lambda v: f"{v} module(s)",
+    "grouped_output": lambda v: f"{v.groups} groups → rank {v.rank} each",
+    "hyper": lambda v: f"{v.streams} streams (mHC), {v.sinkhorn_iterations} Sinkhorn steps",
     "lines": "\n".join,
 }
