@@ -19,6 +19,8 @@ def check_sparse(spec, pattern: Callable) -> Iterator[Finding]:
         yield from _latent(spec, att, pattern)
     if isinstance(att, CompressedAttention):
         yield from _compressed(spec, att, pattern)
+    if spec.positions.learned_frequencies and not isinstance(att, LatentAttention):
+        yield ("positions", "learned_frequencies"), "supported with latent attention (Mistral Large 4) only"
     moe = spec.moe
     if moe is not None and moe.hash_layers:
         moe_layers = sum(moe.layer_pattern.label(i) == "moe" for i in range(spec.num_layers))

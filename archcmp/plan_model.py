@@ -26,6 +26,8 @@ def model_tensors(spec: ModelSpec) -> tuple[Tensor, ...]:
                   Tensor("altup_unembed_projections", "other", (h, h), copies=streams)]
     if not emb.tied_output:  # a tied head is the embedding table, counted once
         parts.append(Tensor("lm_head", "lm_head", (spec.vocab_size, h)))
+    if spec.positions.learned_frequencies:  # one alpha per rotary pair of the shared RoPE key
+        parts.append(Tensor("rotary_emb.alpha", "attention", (getattr(spec.attention, "qk_rope_head_dim") // 2,)))
     if spec.hyper_connections:  # DeepSeek-V4's hc_head collapses the residual streams
         parts += hyper_head_tensors(h, spec.hyper_connections.streams)
     if spec.norm.final:

@@ -50,6 +50,9 @@ class Positions(Strict):
     rope_scaling: RopeScaling | None = None
     partial_rotary_factor: Annotated[float, Field(gt=0, le=1, strict=True)] = 1.0
     nope_pattern: LayerPattern | None = None
+    # Mistral Large 4's LeRoPE: RoPE's inverse frequencies times exp(alpha),
+    # one learned alpha per rotary pair (transformers MistralLarge4TextRotaryEmbedding).
+    learned_frequencies: bool = False
 
 
 class Norm(Strict):

@@ -140,7 +140,9 @@ def test_config_saved_by_transformers_imports_as_the_same_spec(tmp_path, spec_id
 
 
 # DeepseekV2Config has no default num_experts_per_tok, which a spec needs.
-DEFAULT_BUILDS = sorted(set(FAMILIES) - {"kimi_k2", "deepseek_v2"})
+# Mistral Large 4's text model has no causal-LM class of its own: tests/crosscheck/test_sparse_vs_transformers.py
+# counts it inside MistralLarge4ForConditionalGeneration.
+DEFAULT_BUILDS = sorted(set(FAMILIES) - {"kimi_k2", "deepseek_v2", "mistral_large4_text"})
 
 
 @pytest.mark.parametrize("model_type", DEFAULT_BUILDS)
@@ -295,7 +297,7 @@ def random_v4_config(c: dict, n: int, rng) -> dict:
     return v4
 
 
-RANDOM_CASES = [(t, seed) for t in sorted(FAMILIES) if t != "kimi_k2" for seed in range(6)]
+RANDOM_CASES = [(t, seed) for t in sorted(FAMILIES) if t not in ("kimi_k2", "mistral_large4_text") for seed in range(6)]
 
 
 @pytest.mark.parametrize("model_type, seed", RANDOM_CASES)

@@ -203,3 +203,57 @@ def test_exported_tiny_configs_import_back(tmp_path):
         path = tmp_path / f"{name}.json"
         path.write_text(json.dumps(export_spec(spec).config))
         assert differences(spec, import_file(path).spec) == []
+
+
+# Mistral Large 4 (text inside the multimodal wrapper): NoPE every 3rd layer
+# (2, 5), layer 3 reads layer 1's latent but keeps its own indexer, layer 5
+# reads layer 2's with the indexer selection of layer 3 (IndexCache): it holds nothing.
+LARGE4_TEXT = {"model_type": "mistral_large4_text", "vocab_size": 256, "hidden_size": 64, "intermediate_size": 96,
+               "moe_intermediate_size": 16, "num_hidden_layers": 6, "num_attention_heads": 4,
+               "num_key_value_heads": 4, "n_routed_experts": 4, "num_experts_per_tok": 2, "kv_lora_rank": 32,
+               "qk_rope_head_dim": 8, "qk_nope_head_dim": 8, "v_head_dim": 16, "index_n_heads": 2,
+               "index_head_dim": 16, "index_topk": 5, "no_rope_layer_interval": 3,
+               "kv_source_layers": [0, 1, 2, 1, 4, 2],
+               "indexer_types": ["full", "full", "full", "full", "shared", "shared"],
+               "bos_token_id": 1, "eos_token_id": 2}
+LARGE4 = {"model_type": "mistral_large4", "text_config": LARGE4_TEXT,
+          "vision_config": {"model_type": "pixtral", "hidden_size": 16, "intermediate_size": 32,
+                            "num_hidden_layers": 1, "num_attention_heads": 2, "head_dim": 8, "image_size": 28,
+                            "patch_size": 14}}
+
+
+@functools.cache
+def large4():
+    import torch
+    from transformers import AutoConfig, MistralLarge4ForConditionalGeneration
+
+    torch.manual_seed(0)
+    config = dict(LARGE4)
+    model = MistralLarge4ForConditionalGeneration(AutoConfig.for_model(config.pop("model_type"), **config)).eval()
+    body = read_body(LARGE4, "mistral-large4.json")
+    spec = ModelSpec.model_validate({"id": "tiny-large4", "name": "tiny", "family": body.family.family,
+                                     "sources": [{"url": "https://example.org/tiny", "what": "tiny"}], **body.fields})
+    return model, spec
+
+
+def test_mistral_large4_parameters_are_the_language_models():
+    from archcmp.analysis.params import count_params
+
+    model, spec = large4()
+    theirs = sum(p.numel() for name, p in model.named_parameters()
+                 if "language_model" in name or name.startswith("lm_head"))
+    indexer = sum(p.numel() for name, p in model.named_parameters() if ".indexer." in name)
+    ours = count_params(spec)
+    assert (ours.total_params, ours.components["indexer"]) == (theirs, indexer)
+
+
+def test_mistral_large4_cache_after_a_prefill():
+    import torch
+
+    model, spec = large4()
+    with torch.no_grad():
+        cache = model(input_ids=torch.randint(3, 256, (1, 13)), use_cache=True).cache
+    result = kv_cache(spec, 13, dtype="fp32", convention="transformers")
+    assert cache_bytes(cache) == [layer.bytes for layer in result.layers]
+    # by hand (fp32): latent 32 + rope 8 (NoPE: 32) and an indexer key of 16 per token; layer 3 the key alone
+    assert [layer.bytes // (13 * 4) for layer in result.layers] == [56, 56, 48, 16, 40, 0]
