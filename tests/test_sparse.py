@@ -171,8 +171,9 @@ def test_compare_v3_v32_v4(run):
     v4 = data["deepseek-v4-flash"]
     assert v4["attention_kind"]["indexer"] == {"num_heads": 64, "head_dim": 128, "topk": 512, "layers": 21,
                                                "num_layers": 43}
-    assert [(s["span"], s["ratio"], s["num_layers"]) for s in v4["attention_kind"]["spans"]] == [
-        ("sliding", None, 2), ("csa", 4, 21), ("hca", 128, 20)]
+    assert [(s["span"], s["window"], s["num_layers"]) for s in v4["attention_kind"]["spans"]] == [
+        ("sliding", 128, 2), ("csa", 128, 21), ("hca", 128, 20)]
+    assert v4["attention_kind"]["ratios"] == [["csa", 4], ["hca", 128]]
     assert v4["grouped_output"] == {"groups": 8, "rank": 1024}
     assert v4["hyper_connections"] == {"streams": 4, "sinkhorn_iterations": 20}
     assert v4["router"]["hash_layers"] == 3

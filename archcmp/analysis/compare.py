@@ -75,7 +75,7 @@ def cost_facts(spec: ModelSpec, options: Options, plan=None) -> list[Fact]:
     flops commands count them (MLA decode absorbed)."""
     plan = plan or expand(spec)
     try:
-        kv = kv_cache(spec, options.context, batch=1, dtype=options.dtype, plan=plan)
+        kv = kv_cache(spec, options.context, batch=1, dtype=options.dtype, plan=plan, strict=True)
     except UnansweredCache:  # vLLM has no such layout (DeepSeek-V4 but in fp8): no figure, not a guess
         kv = None
     flops = count_flops(spec, options.context, options.attention, plan=plan)

@@ -32,7 +32,6 @@ class SpanCount:
     span: str  # "full" | "sliding" | "chunked" | "csa" | "hca"
     window: int | None
     num_layers: int
-    ratio: int | None = None  # tokens per compressed entry (DeepSeek-V4's csa and hca)
 
 
 @dataclass(frozen=True)
@@ -56,17 +55,21 @@ class AttentionLayout:
     kind: str
     spans: tuple[SpanCount, ...]
     indexer: IndexerFact | None = None
+    # tokens per compressed entry of each compressed span (DeepSeek-V4: csa 4, hca 128)
+    ratios: tuple[tuple[str, int], ...] = ()
 
 
 def attention_layout(kind: str, plan, indexer: IndexerFact | None = None) -> AttentionLayout:
     counts: dict[tuple, int] = {}
+    ratios: dict[str, int] = {}
     for block in plan:
         span = block.mixer.span
-        key = (span.kind, span.window, getattr(span, "ratio", None))
-        counts[key] = counts.get(key, 0) + 1
+        counts[(span.kind, span.window)] = counts.get((span.kind, span.window), 0) + 1
+        if getattr(span, "ratio", None):  # a compressed span
+            ratios[span.kind] = span.ratio
     order = ("sliding", "chunked", "full", "csa", "hca")
-    spans = sorted((SpanCount(s, w, n, r) for (s, w, r), n in counts.items()), key=lambda c: order.index(c.span))
-    return AttentionLayout(kind, tuple(spans), indexer)
+    spans = sorted((SpanCount(s, w, n) for (s, w), n in counts.items()), key=lambda c: order.index(c.span))
+    return AttentionLayout(kind, tuple(spans), indexer, tuple(ratios.items()))
 
 
 @dataclass(frozen=True)

@@ -52,6 +52,9 @@ class CacheRequest:
     batch: int = 1
     dtype: str = "bf16"
     convention: str = "vllm"
+    # A part the convention stores in one layout only (vLLM's DeepSeek-V4):
+    # refuse another dtype (strict), or count the layout the engine has.
+    strict: bool = False
 
     def bits(self, part: CachePart) -> int:
         return DTYPE_BITS[part.dtype or self.dtype]
@@ -84,6 +87,9 @@ def block_parts(block: Block, request: CacheRequest) -> tuple[CachePart, ...]:
         layout = part.layout(request.dtype)
         if layout is not None:
             stored += [CachePart(f"{part.name}.{name}", (n,), part.held, dtype) for name, n, dtype in layout.parts]
+        elif part.only_layouts and not request.strict:  # what the server allocates, whatever was asked
+            layout = part.layouts[0]
+            stored += [CachePart(f"{part.name}.{name}", (n,), part.held, dtype) for name, n, dtype in layout.parts]
         elif part.only_layouts:
             names = " or ".join(f"{option.name} (--dtype {option.dtype})" for option in part.layouts)
             asks = " or ".join(f"--dtype {option.dtype}" for option in part.layouts)
@@ -96,13 +102,16 @@ def block_parts(block: Block, request: CacheRequest) -> tuple[CachePart, ...]:
 
 
 def kv_cache(spec: ModelSpec, context: int, batch: int = 1, dtype: str = "bf16", budget_bytes: int | None = None,
-             convention: str = "vllm", plan: Plan | None = None) -> KVCacheResult:
-    """The cache of ``batch`` sequences of ``context`` tokens each."""
+             convention: str = "vllm", plan: Plan | None = None, strict: bool = False) -> KVCacheResult:
+    """The cache of ``batch`` sequences of ``context`` tokens each. ``strict``:
+    a dtype the convention cannot store some part in (DeepSeek-V4 under vLLM
+    but in fp8) raises :class:`UnansweredCache` rather than counting the
+    engine's one layout."""
     dtype_bits(dtype)
     _check_choice("convention", convention, CONVENTIONS)
     _check_positive(context, "context")
     _check_positive(batch, "batch")
-    plan, request = plan or expand(spec), CacheRequest(context, batch, dtype, convention)
+    plan, request = plan or expand(spec), CacheRequest(context, batch, dtype, convention, strict)
     try:
         layers = tuple(_layer_kv(block, request) for block in plan)
     except UnansweredCache as exc:

@@ -56,7 +56,7 @@ def kvcache(
     dtype_bits(dtype)
     budget_bytes = None if budget is None else parse_bytes(budget, "budget")
     plans = [(spec, expand(spec)) for spec in resolve_all(specs, models)]
-    results = [kv_cache(spec, context, sequences, dtype, budget_bytes, convention, plan)
+    results = [kv_cache(spec, context, sequences, dtype, budget_bytes, convention, plan, strict=True)
                for spec, plan in plans for context in contexts]
     raw = format == "csv"
     tables, data = [kvcache_table(results, raw=raw)], [r.to_json() for r in results]

@@ -88,16 +88,16 @@ def layout_text(value: fv.AttentionLayout) -> str:
     kind = KIND_WORDS.get(value.kind, value.kind.upper())
     if len(value.spans) == 1 and value.spans[0].span == "full":
         return kind + indexer_text(value.indexer)
-    parts = [_span(s) for s in value.spans]
+    parts = [_span(s, dict(value.ratios)) for s in value.spans]
     return f"{kind} {' + '.join(parts)} {':'.join(str(s.num_layers) for s in value.spans)}" + indexer_text(value.indexer)
 
 
 KIND_WORDS = {"compressed": "K=V"}  # DeepSeek-V4: one shared K=V head, every layer a window
 
 
-def _span(s: fv.SpanCount) -> str:
-    if s.ratio:
-        return f"{s.span.upper()} 1/{s.ratio}"
+def _span(s: fv.SpanCount, ratios: dict[str, int]) -> str:
+    if s.span in ratios:
+        return f"{s.span.upper()} 1/{ratios[s.span]}"
     return f"{s.span}({s.window})" if s.window else s.span
 
 

@@ -214,7 +214,7 @@ LARGE4_TEXT = {"model_type": "mistral_large4_text", "vocab_size": 256, "hidden_s
                "qk_rope_head_dim": 8, "qk_nope_head_dim": 8, "v_head_dim": 16, "index_n_heads": 2,
                "index_head_dim": 16, "index_topk": 5, "no_rope_layer_interval": 3,
                "kv_source_layers": [0, 1, 2, 1, 4, 2],
-               "indexer_types": ["full", "full", "full", "full", "shared", "shared"],
+               "index_topk_pattern": "FFFFSS",  # F: full, S: reuse the last full layer's selection
                "bos_token_id": 1, "eos_token_id": 2}
 LARGE4 = {"model_type": "mistral_large4", "text_config": LARGE4_TEXT,
           "vision_config": {"model_type": "pixtral", "hidden_size": 16, "intermediate_size": 32,
