@@ -12,6 +12,12 @@ from typing import Annotated
 
 import typer
 
+
+def _root() -> None:
+    """With a callback typer keeps ``archcmp COMMAND`` a group of commands
+    even when a run registers only the command it runs."""
+
+
 app = typer.Typer(
     name="archcmp",
     help="Compare LLM architectures: parameters, KV cache, FLOPs, side by side.",
@@ -19,6 +25,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
+    callback=_root,
 )
 
 

@@ -73,8 +73,8 @@ def _overrides(spec) -> Iterator[Finding]:
         for layer in override.layers or []:
             if layer >= spec.num_layers:
                 yield at + ("layers",), f"layer {layer} does not exist (num_layers is {spec.num_layers})"
-        if override.num_kv_heads is None and override.head_dim is None:
-            yield at, "changes nothing: set num_kv_heads or head_dim"
+        if override.num_kv_heads is None and override.head_dim is None and not override.k_eq_v:
+            yield at, "changes nothing: set num_kv_heads, head_dim or k_eq_v"
         if override.num_kv_heads is not None and att.num_heads % override.num_kv_heads:
             yield at + ("num_kv_heads",), (
                 f"num_heads ({att.num_heads}) must be divisible by num_kv_heads ({override.num_kv_heads})")
@@ -103,6 +103,9 @@ def _positions(spec) -> Iterator[Finding]:
                 yield at + (name,), f"only applies to kind rope, not {pos.kind}"
     if pos.nope_pattern is not None:
         yield from _pattern(spec, pos.nope_pattern, at + ("nope_pattern",), {"rope", "nope"})
+    scaling = pos.rope_scaling
+    if scaling is not None and scaling.factor is None and scaling.type != "proportional":
+        yield at + ("rope_scaling", "factor"), f"required for rope_scaling type {scaling.type}"
     all_full = set(spec.attention.layer_pattern.labels(spec.num_layers)) == {"full"}
     if pos.rope_local_theta is not None and all_full:
         yield at + ("rope_local_theta",), "set, but every layer has full attention"
@@ -128,6 +131,10 @@ def _feed_forward(spec) -> Iterator[Finding]:
     if moe.routed_scaling_factor == 1:
         yield at + ("routed_scaling_factor",), "1 is no scaling, the default; leave it out"
     yield from _pattern(spec, moe.layer_pattern, at + ("layer_pattern",), {"dense", "moe"})
+    if moe.parallel_dense and spec.norm.placement != "sandwich":
+        yield at + ("parallel_dense",), (
+            f"needs norm placement sandwich (each branch has its own pre- and post-norm), "
+            f"not {spec.norm.placement}")
 
 
 def _extras(spec) -> Iterator[Finding]:
@@ -164,6 +171,8 @@ def _kv_sharing(spec) -> Iterator[Finding]:
     if (sharing.num_shared_layers is None) == (sharing.source_layers is None):
         yield at, "give exactly one of num_shared_layers and source_layers"
         return
+    if sharing.double_wide_mlp and isinstance(spec.ffn.intermediate_size, list):
+        yield at + ("double_wide_mlp",), "set with per-layer intermediate sizes; write the widths out instead"
     labels = spec.attention.layer_pattern.labels(spec.num_layers)
     if sharing.num_shared_layers is not None:
         yield from _tail_sharing(spec, sharing.num_shared_layers, labels)

@@ -20,12 +20,12 @@ except ImportError:  # pragma: no cover - older typer uses click itself
 import typer
 
 from archcmp.app import app
-from archcmp.commands import register_all
+from archcmp.commands import register_for
 from archcmp.errors import ArchcmpError
 
 
 def main(argv: list[str] | None = None) -> int:
-    register_all()
+    register_for(sys.argv[1:] if argv is None else argv)
     try:
         status = app(args=argv, prog_name="archcmp", standalone_mode=False)
     except ArchcmpError as exc:

@@ -20,6 +20,7 @@ from archcmp.kinds.extras import AltUp, BlockNorms, Laurel, NormKind, PerLayerIn
 from archcmp.kinds.hyper import HyperConnection
 from archcmp.kinds.ffn import DenseFFN, MoEFFN
 from archcmp.kinds.latent import LatentMixer
+from archcmp.kinds.parallel import ParallelFFN
 from archcmp.kinds.softmax import SoftmaxMixer
 from archcmp.kinds.span import span_for
 from archcmp.plan_model import model_tensors
@@ -27,7 +28,7 @@ from archcmp.plan_sparse import compressed_mixer, hyper_connection, latent_extra
 from archcmp.schema import CompressedAttention, LatentAttention, ModelSpec, SoftmaxAttention
 
 Mixer = SoftmaxMixer | LatentMixer | CompressedMixer
-FFN = DenseFFN | MoEFFN
+FFN = DenseFFN | MoEFFN | ParallelFFN
 Extra = AltUp | Laurel | PerLayerInput | HyperConnection
 
 
@@ -109,7 +110,7 @@ def _block(spec: ModelSpec, index: int, label: str, kv_source: int) -> Block:
     return Block(
         index=index,
         mixer=_mixer(spec, index, label, owns_cache=kv_source == index),
-        ffn=_ffn(spec, index),
+        ffn=_ffn(spec, index, shared=kv_source != index, norm=norm),
         norms=BlockNorms(spec.hidden_size, norm, spec.norm.placement),
         extras=_extras(spec, norm),
         kv_source=kv_source,
@@ -127,9 +128,9 @@ def _mixer(spec: ModelSpec, index: int, label: str, owns_cache: bool) -> Mixer:
                               "out_bias": att.out_bias}
     match att:
         case SoftmaxAttention():
-            kv_heads, head_dim = _geometry(att, index, label)
+            kv_heads, head_dim, k_eq_v = _geometry(att, index, label)
             return SoftmaxMixer(kind=att.kind, num_kv_heads=kv_heads, head_dim=head_dim, qk_norm=att.qk_norm,
-                                sinks=att.sinks, **common)
+                                sinks=att.sinks, k_eq_v=k_eq_v, **common)
         case LatentAttention():
             return LatentMixer(q_lora_rank=att.q_lora_rank, kv_lora_rank=att.kv_lora_rank,
                                qk_nope_head_dim=att.qk_nope_head_dim, qk_rope_head_dim=att.qk_rope_head_dim,
@@ -137,15 +138,16 @@ def _mixer(spec: ModelSpec, index: int, label: str, owns_cache: bool) -> Mixer:
     raise TypeError(f"no layer kind for attention {type(att).__name__}")
 
 
-def _geometry(att: SoftmaxAttention, index: int, label: str) -> tuple[int, int]:
-    """KV heads and head dim of one layer: the section's, unless an override
-    picks this layer (the last override that does wins)."""
-    kv_heads, head_dim = att.num_kv_heads, att.head_dim
+def _geometry(att: SoftmaxAttention, index: int, label: str) -> tuple[int, int, bool]:
+    """KV heads, head dim and K=V of one layer: the section's, unless an
+    override picks this layer (the last override that does wins)."""
+    kv_heads, head_dim, k_eq_v = att.num_kv_heads, att.head_dim, False
     for override in att.overrides:
         if override.label == label or index in (override.layers or ()):
             kv_heads = override.num_kv_heads or kv_heads
             head_dim = override.head_dim or head_dim
-    return kv_heads, head_dim
+            k_eq_v = k_eq_v or override.k_eq_v  # a K=V override says which layers have no v_proj
+    return kv_heads, head_dim, k_eq_v
 
 
 def _position(spec: ModelSpec, index: int, label: str) -> tuple[str, float | None]:
@@ -161,13 +163,19 @@ def _position(spec: ModelSpec, index: int, label: str) -> tuple[str, float | Non
     return "rope", pos.rope_local_theta if local else pos.rope_theta
 
 
-def _ffn(spec: ModelSpec, index: int) -> FFN:
+def _ffn(spec: ModelSpec, index: int, shared: bool, norm: NormKind) -> FFN:
+    """``shared``: the layer reads another's cache, which widens its MLP in
+    Gemma 4 E2B (``Gemma4TextMLP``: ``use_double_wide_mlp`` and a KV-shared layer)."""
     h, ffn, moe = spec.hidden_size, spec.ffn, spec.moe
+    wide = 2 if shared and spec.kv_sharing is not None and spec.kv_sharing.double_wide_mlp else 1
+    dense = DenseFFN(h, wide * spec.intermediate_size_at(index), ffn.gated, ffn.activation, ffn.bias)
     if moe is None or moe.layer_pattern.label(index) == "dense":
-        return DenseFFN(h, spec.intermediate_size_at(index), ffn.gated, ffn.activation, ffn.bias)
-    return MoEFFN(h, moe.num_experts, moe.experts_per_token, moe.expert_intermediate_size, ffn.gated,
-                  ffn.activation, expert_bias=moe.expert_bias, router_bias=moe.router_bias,
-                  shared_width=moe.shared_width, shared_bias=ffn.bias, shared_gate=moe.shared_expert_gate)
+        return dense
+    experts = MoEFFN(h, moe.num_experts, moe.experts_per_token, moe.expert_intermediate_size, ffn.gated,
+                     ffn.activation, expert_bias=moe.expert_bias, router_bias=moe.router_bias,
+                     shared_width=moe.shared_width, shared_bias=ffn.bias, shared_gate=moe.shared_expert_gate,
+                     router_scales=moe.router_scales)
+    return ParallelFFN(dense, experts, norm) if moe.parallel_dense else experts
 
 
 def _extras(spec: ModelSpec, norm: NormKind) -> tuple[Extra, ...]:

@@ -1,22 +1,23 @@
 """Whole-process speed of archcmp, measured as ratios, not asserted in tests.
 
-1. `archcmp compare deepseek-v3 llama4-maverick` against the bare import of
-   its libraries (`python -c "import typer, rich.table, rich.console,
-   pydantic, yaml"`), run alternately in one session so that machine noise
-   hits both alike; prints the median of the per-pair ratios (goal ≤ 1.3).
-   ``import pydantic`` alone is lazy and loads almost nothing, so two more
-   baselines show what the libraries cost when used: building one pydantic
-   model, and a typer command that validates a model and prints a 60-row
-   rich table (the floor for any command of this shape).
-2. `archcmp validate` on 1,000 generated spec files (goal ≤ 2 s).
+1. Every analysis command (params, kvcache, flops, compare, diff, show,
+   list, validate) against the floor of any command on this stack: a typer
+   command that validates one pydantic model and prints a 60-row rich table
+   (goal: each within 1.15x of it). All processes run alternately in one
+   session, so that machine noise hits them alike, and each ratio is the
+   median of the per-round ratios, of wall time and of CPU time (user +
+   system of the process: steadier than wall time on a loaded machine). Two more baselines show what the
+   libraries cost: their bare import (`import pydantic` alone is lazy and
+   loads almost nothing) and the import plus building one pydantic model.
+2. `archcmp validate` on 1,000 generated spec files (goal <= 2 s).
 
-Usage: python benchmarks/startup.py [--rounds 21] [--command "params deepseek-v3"]
+Usage: python benchmarks/startup.py [--rounds 21] [--command "params deepseek-v3" ...]
 """
 
 from __future__ import annotations
 
 import argparse
-import shutil
+import resource
 import statistics
 import subprocess
 import sys
@@ -50,32 +51,60 @@ app()
 
 
 def wall(argv: list[str]) -> float:
-    start = time.perf_counter()
+    return timed(argv)[0]
+
+
+def timed(argv: list[str]) -> tuple[float, float]:
+    """Wall and CPU seconds (user + system) of one process."""
+    before, start = resource.getrusage(resource.RUSAGE_CHILDREN), time.perf_counter()
     subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return time.perf_counter() - start
+    elapsed, after = time.perf_counter() - start, resource.getrusage(resource.RUSAGE_CHILDREN)
+    return elapsed, (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+
+
+COMMANDS = (
+    "params deepseek-v3",
+    "kvcache deepseek-v3 --ctx 128k",
+    "flops deepseek-v3 --ctx 32k",
+    "compare deepseek-v3 llama4-maverick",
+    "diff kimi-k2 deepseek-v3",
+    "show deepseek-v3",
+    "list",
+    f"validate {REPO / 'specs'}",
+)
 
 
 def archcmp_argv(command: str) -> list[str]:
-    exe = shutil.which("archcmp")
-    return ([exe] if exe else [sys.executable, "-m", "archcmp"]) + command.split()
+    # The console script beside this interpreter, as pip installs it: not a
+    # shim on PATH (pyenv's costs a bash process, ~50 ms, that is not ours).
+    script = Path(sys.executable).parent / "archcmp"
+    return ([str(script)] if script.exists() else [sys.executable, "-m", "archcmp"]) + command.split()
 
 
-def ratios(command: str, rounds: int) -> None:
-    runs = {"ours": [], "bare": [], "model": [], "floor": []}
-    floor_argv = [sys.executable, "-c", FLOOR, "compare", "a", "b"]
+def ratios(commands: list[str], rounds: int) -> None:
+    baselines = {"bare imports": [sys.executable, "-c", BASELINE],
+                 "imports + a pydantic model": [sys.executable, "-c", BASELINE_MODEL],
+                 "floor": [sys.executable, "-c", FLOOR, "compare", "a", "b"]}
+    argvs = {**baselines, **{command: archcmp_argv(command) for command in commands}}
+    runs: dict[str, list[tuple[float, float]]] = {name: [] for name in argvs}
     for _ in range(rounds):  # alternate, so that machine noise hits all alike
-        runs["bare"].append(wall([sys.executable, "-c", BASELINE]))
-        runs["ours"].append(wall(archcmp_argv(command)))
-        runs["model"].append(wall([sys.executable, "-c", BASELINE_MODEL]))
-        runs["floor"].append(wall(floor_argv))
-    ms = {k: statistics.median(v) * 1000 for k, v in runs.items()}
-    ratio = {k: statistics.median(o / b for o, b in zip(runs["ours"], runs[k])) for k in ("bare", "model", "floor")}
-    print(f"archcmp {command}: median {ms['ours']:.0f} ms")
-    print(f"bare imports:                    median {ms['bare']:.0f} ms; ratio {ratio['bare']:.2f} (goal <= 1.3)")
-    print(f"imports + a pydantic model:      median {ms['model']:.0f} ms; ratio {ratio['model']:.2f}")
-    print(f"typer + pydantic + a rich table: median {ms['floor']:.0f} ms; ratio {ratio['floor']:.2f}")
-    floor_ratio = statistics.median(f / b for f, b in zip(runs["floor"], runs["bare"]))
-    print(f"(that floor alone is {floor_ratio:.2f} x the bare imports)")
+        for name, argv in argvs.items():
+            runs[name].append(timed(argv))
+    floor = runs["floor"]
+
+    def ms(name: str, k: int) -> float:
+        return statistics.median(t[k] for t in runs[name]) * 1000
+
+    print(f"floor (typer + pydantic + a 60-row rich table): median {ms('floor', 0):.0f} ms wall, "
+          f"{ms('floor', 1):.0f} ms CPU")
+    print(f"{'':<45} {'wall':>7} {'CPU':>7}   x floor: wall   CPU")
+    for name in argvs:
+        if name == "floor":
+            continue
+        wall_ratio, cpu_ratio = (statistics.median(t[k] / f[k] for t, f in zip(runs[name], floor)) for k in (0, 1))
+        goal = "   (goal <= 1.15)" if name in commands else ""
+        label = name if name in baselines else f"archcmp {name}"
+        print(f"{label:<45} {ms(name, 0):4.0f} ms {ms(name, 1):4.0f} ms          {wall_ratio:.2f}  {cpu_ratio:.2f}{goal}")
 
 
 def validate_thousand() -> None:
@@ -91,10 +120,12 @@ def validate_thousand() -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=21)
-    parser.add_argument("--command", default="compare deepseek-v3 llama4-maverick")
+    parser.add_argument("--command", action="append", help="measure only these (repeatable)")
+    parser.add_argument("--skip-thousand", action="store_true", help="skip validate on 1,000 files")
     args = parser.parse_args()
-    ratios(args.command, args.rounds)
-    validate_thousand()
+    ratios(args.command or list(COMMANDS), args.rounds)
+    if not args.skip_thousand:
+        validate_thousand()
 
 
 if __name__ == "__main__":

@@ -27,7 +27,7 @@ def test_params_formats(run, fmt):
     elif fmt == "csv":
         assert out.splitlines()[1] == "total_params,671026404352,8190735360"
     elif fmt == "md":
-        assert "| total_params | 671.0B (671,026,404,352) | 8.2B (8,190,735,360) |" in out
+        assert "| total parameters | 671.0B (671,026,404,352) | 8.2B (8,190,735,360) |" in out  # words for people
     else:
         assert "671,026,404,352" in out and "\x1b[" not in out
 
@@ -35,8 +35,12 @@ def test_params_formats(run, fmt):
 def test_show_card(run):
     status, out, _ = run("show", "llama4-maverick")
     assert status == 0
-    for text in ("chunked", "nope_layers", "moe_layers", "sources"):
+    for text in ("chunked", "NoPE layers", "MoE layers", "sources"):  # compare's words, not the keys
         assert text in out
+    assert "nope_layers" not in out
+    status, out, _ = run("show", "llama4-maverick", "--format", "csv")
+    rows = dict(line.split(",", 1) for line in out.splitlines()[1:] if "," in line)
+    assert rows["nope_layers"] == "12 of 48 (every 4th from 3)"  # CSV: keys
 
 
 def test_schema_is_json_and_shipped_copy_is_current(run):

@@ -25,7 +25,10 @@ def test_csv_has_raw_values(run):
     status, out, _ = run("compare", "qwen3-8b", "qwen3-14b", "--format", "csv")
     assert status == 0
     rows = {r[0]: r[1:] for r in csv.reader(io.StringIO(out))}
-    assert rows["total parameters"] == ["8190735360", "14768307200"]
+    # CSV is for programs: its first column is the fact's key, as in JSON, not its words
+    assert rows["total_params"] == ["8190735360", "14768307200"]
+    assert rows["kv_bytes_per_token_all_layers"] == ["147456", "163840"]
+    assert "total parameters" not in rows
 
 
 def test_markdown_marks_differing_cells(run):

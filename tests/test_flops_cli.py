@@ -49,9 +49,10 @@ def test_side_by_side_table(run):
     assert status == 0
     header = next(line for line in out.splitlines() if "deepseek-v3" in line)
     assert "llama4-maverick" in header and "gemma3-27b" in header
-    for row in ("prefill_flops_per_token", "decode_attention_flops", "train_6nd_flops", "routed_experts",
-                "attention_core", "mla_decode", "training on 15.0T tokens"):
+    for row in ("prefill FLOPs per token", "decode attention FLOPs", "6·N·D", "routed experts",
+                "attention scores and values", "MLA decode form", "training on 15.0T tokens"):
         assert row in out, row
+    assert "prefill_flops" not in out and "attention_core" not in out  # words, not JSON keys
 
 
 def test_csv_carries_exact_integers(run):
@@ -60,6 +61,7 @@ def test_csv_carries_exact_integers(run):
     rows = dict(line.split(",") for line in out.splitlines()[1:])
     assert rows["prefill.lm_head"] == str(2 * 128256 * 4096)  # one position
     assert rows["decode_attention_flops"] == str(32 * 2 * 32 * 256 * 4097)
+    assert "prefill FLOPs" not in rows  # CSV rows carry keys, not words
 
 
 def test_full_attention_option(run):

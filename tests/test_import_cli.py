@@ -63,9 +63,10 @@ def test_unsupported_model_type_lists_the_supported_ones(run, tmp_path):
     assert (status, out) == (2, "")
     assert err == (
         f"{path}:2:3: model_type: model_type 'bert' is not supported; supported: deepseek_v2, deepseek_v3, "
-        "deepseek_v32, deepseek_v4, gemma, gemma2, gemma3, gemma3_text, gemma3n, gemma3n_text, glm4_moe, "
-        "glm_moe_dsa, gpt2, gpt_oss, kimi_k2, llama, llama4, llama4_text, mistral, mistral3, mistral_large4, "
-        "mistral_large4_text, mixtral, olmo2, phi3, qwen2, qwen2_moe, qwen3, qwen3_moe, smollm3\n")
+        "deepseek_v32, deepseek_v4, gemma, gemma2, gemma3, gemma3_text, gemma3n, gemma3n_text, gemma4, gemma4_text, "
+        "glm4_moe, glm_moe_dsa, gpt2, gpt_oss, kimi_k2, kimi_k25, llama, llama4, llama4_text, minimax_m2, mistral, "
+        "mistral3, mistral4, mistral_large4, mistral_large4_text, mixtral, olmo2, olmo3, phi3, qwen2, qwen2_moe, "
+        "qwen3, qwen3_moe, smollm3\n")
 
 
 def test_missing_model_type(run, tmp_path):

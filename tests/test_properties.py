@@ -42,6 +42,7 @@ def test_a_llama_block_has_the_textbook_count(hidden, vocab, heads, group, head_
     assert counts.active_params_excl_embedding == counts.total_params - vocab * hidden
 
 
+@settings(deadline=None)  # a loaded CI machine takes 300 ms for what takes 15: no timing in tests
 @given(experts=st.integers(1, 64), per_token=st.integers(1, 8), more=st.integers(1, 64))
 def test_more_experts_add_to_total_not_to_active(experts, per_token, more):
     per_token = min(per_token, experts)

@@ -34,6 +34,7 @@ from archcmp.errors import ArchcmpError
 from archcmp.kinds.base import CachePart, Tensor
 from archcmp.kinds.compressed import CompressedMixer
 from archcmp.kinds.ffn import MoEFFN
+from archcmp.kinds.parallel import ParallelFFN
 from archcmp.kinds.latent import LatentMixer
 from archcmp.kinds.softmax import SoftmaxMixer
 from archcmp.plan import Block, expand
@@ -184,8 +185,8 @@ class Deployment:
                 by_component[tensor.component] += count * size
                 expert_bytes += size if tensor.component == "routed_experts" else 0
             if expert_bytes:
-                ffn = next(b.ffn for b in self.plan.blocks
-                           if isinstance(b.ffn, MoEFFN) and b.tensors() == signature)
+                ffn = next(_routed(b.ffn) for b in self.plan.blocks
+                           if _routed(b.ffn) is not None and b.tensors() == signature)
                 local = -(-ffn.num_experts // self.layout.ep)
                 experts += [(local, expert_bytes // local, ffn.num_experts, ffn.experts_per_token)] * count
         return StageWeights(stage, layers, sum(by_component.values()), dict(by_component), gathered, tuple(experts))
@@ -231,3 +232,10 @@ class Deployment:
 
 def _kv_heads(block: Block) -> int | None:
     return block.mixer.num_kv_heads if isinstance(block.mixer, SoftmaxMixer) else None
+
+
+def _routed(ffn) -> MoEFFN | None:
+    """The routed experts of a feed-forward, alone or beside a dense MLP."""
+    if isinstance(ffn, ParallelFFN):
+        return ffn.moe
+    return ffn if isinstance(ffn, MoEFFN) else None

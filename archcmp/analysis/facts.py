@@ -65,8 +65,9 @@ def _attention(spec: ModelSpec, plan: Plan) -> list[Fact]:
     return [
         Fact(g, "attention_kind", fv.attention_layout(att.kind, plan, _indexer(spec)), "layout"),
         Fact(g, "num_heads", att.num_heads),
-        Fact(g, "num_kv_heads", soft.num_kv_heads if soft else kv_head and 1),
-        Fact(g, "head_dim", soft.head_dim if soft else kv_head and kv_head.head_dim),
+        Fact(g, "num_kv_heads", fv.per_span(plan, "num_kv_heads") if soft else kv_head and 1, "per_span"),
+        Fact(g, "head_dim", fv.per_span(plan, "head_dim") if soft or kv_head else None, "per_span"),
+        Fact(g, "k_eq_v", _k_eq_v_spans(plan) if soft else None, "k_eq_v"),
         Fact(g, "q_lora_rank", lora, "q_lora"),
         Fact(g, "kv_lora_rank", mla and mla.kv_lora_rank),
         Fact(g, "qk_head_dims", fv.LatentDims(mla.qk_nope_head_dim, mla.qk_rope_head_dim) if mla else None, "dims"),
@@ -106,14 +107,22 @@ def _positions(spec: ModelSpec, plan: Plan) -> list[Fact]:
         Fact(g, "rope_local_theta", pos.rope_local_theta),
         Fact(g, "rope_scaling", fv.Scaling(scaling.type, scaling.factor, pos.rope_local_theta is not None)
              if scaling else None, "scaling"),
+        Fact(g, "partial_rotary", fv.PartialRope(pos.partial_rotary_factor, pos.rope_local_theta is not None)
+             if pos.partial_rotary_factor != 1 else None, "partial_rope"),
         Fact(g, "nope_layers", fv.LayerSet(nope, spec.num_layers) if nope else None, "layer_set"),
     ]
+
+
+def _k_eq_v_spans(plan: Plan) -> tuple[str, ...] | None:
+    """The spans whose layers use K as V (Gemma 4: the full layers)."""
+    spans = tuple(dict.fromkeys(b.mixer.span.kind for b in plan if getattr(b.mixer, "k_eq_v", False)))
+    return spans or None
 
 
 def _ffn(spec: ModelSpec, plan: Plan) -> list[Fact]:
     g, moe = "Feed-forward", spec.moe
     kinds = [block.ffn.kind for block in plan]
-    dense_sizes = tuple(sorted({block.ffn.width for block in plan if isinstance(block.ffn, DenseFFN)}))
+    dense_sizes = tuple(sorted({block.ffn.dense_width for block in plan if block.ffn.dense_width}))
     leading_dense = kinds.index("moe") if "moe" in kinds else spec.num_layers
     router = None
     if moe and (moe.router_scoring, moe.normalize_top_k, moe.routed_scaling_factor) != (None, None, None):
@@ -123,6 +132,7 @@ def _ffn(spec: ModelSpec, plan: Plan) -> list[Fact]:
         Fact(g, "ffn", fv.FFNKind(moe is not None, spec.ffn.gated, spec.ffn.activation), "ffn"),
         Fact(g, "dense_intermediate_size", dense_sizes[0] if len(dense_sizes) == 1 else dense_sizes or None,
              "sizes"),
+        Fact(g, "parallel_dense", moe.parallel_dense if moe else None, "yesno"),
         Fact(g, "routed_experts", moe and moe.num_experts),
         Fact(g, "shared_experts", moe and moe.num_shared_experts),
         Fact(g, "experts_per_token", moe and moe.experts_per_token),

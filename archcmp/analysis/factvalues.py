@@ -73,6 +73,36 @@ def attention_layout(kind: str, plan, indexer: IndexerFact | None = None) -> Att
 
 
 @dataclass(frozen=True)
+class PerSpan:
+    """A value that differs by span (Gemma 4: head dim 256 on sliding
+    layers, 512 on full ones), in the order sliding, chunked, full."""
+
+    values: tuple[tuple[str, int], ...]
+
+
+def per_span(plan, name: str) -> int | PerSpan | None:
+    """The mixers' ``name`` (layers of kinds without one left out): one
+    number when all agree."""
+    found: dict[str, int] = {}
+    for block in plan:
+        if getattr(block.mixer, name, None) is not None:
+            found.setdefault(block.mixer.span.kind, getattr(block.mixer, name))
+    if len(set(found.values())) <= 1:
+        return next(iter(found.values()), None)
+    order = ("sliding", "chunked", "full")
+    return PerSpan(tuple(sorted(found.items(), key=lambda item: order.index(item[0]))))
+
+
+@dataclass(frozen=True)
+class PartialRope:
+    """RoPE on ``factor`` of each head's dims; on the full-attention layers
+    only when local layers have their own plain RoPE."""
+
+    factor: float
+    full_layers_only: bool
+
+
+@dataclass(frozen=True)
 class LatentDims:
     qk_nope_head_dim: int
     qk_rope_head_dim: int
@@ -95,7 +125,7 @@ class PositionKind:
 @dataclass(frozen=True)
 class Scaling:
     type: str
-    factor: float
+    factor: float | None  # None: the type has no factor (proportional)
     full_layers_only: bool  # with a separate local theta, local layers keep plain RoPE
 
 

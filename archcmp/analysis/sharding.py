@@ -35,6 +35,7 @@ from archcmp.errors import ArchcmpError
 from archcmp.kinds.base import Tensor
 from archcmp.kinds.compressed import CompressedMixer
 from archcmp.kinds.ffn import DenseFFN, MoEFFN
+from archcmp.kinds.parallel import ParallelFFN
 from archcmp.kinds.latent import LatentMixer
 from archcmp.kinds.softmax import SoftmaxMixer
 from archcmp.plan import Plan, expand
@@ -101,7 +102,7 @@ def layout_problem(spec: ModelSpec, layout: Layout, plan: Plan | None = None) ->
         problem = _mixer_problem(block.mixer, tp, model) or _ffn_problem(block.ffn, layout, model)
         if problem:
             return problem
-    return None if layout.ep == 1 or any(isinstance(b.ffn, MoEFFN) for b in plan) else \
+    return None if layout.ep == 1 or any(isinstance(b.ffn, MoEFFN | ParallelFFN) for b in plan) else \
         f"--ep {layout.ep}: {model} has no routed experts"
 
 
@@ -140,6 +141,8 @@ def _ffn_problem(ffn, layout: Layout, model: str) -> str | None:
                 return (f"each expert would be split {layout.expert_tp} ways, which does not divide the expert "
                         f"width {ffn.expert_width:,} of {model}")
             return None
+        case ParallelFFN():  # Gemma 4 26B-A4B: both rules hold, each for its own branch
+            return _ffn_problem(ffn.dense, layout, model) or _ffn_problem(ffn.moe, layout, model)
     raise ArchcmpError(f"{model}: no sharding rule for the feed-forward kind {type(ffn).__name__}")
 
 

@@ -64,7 +64,7 @@ def compare(
     from archcmp.errors import ArchcmpError
     from archcmp.kinds.base import ATTENTION_MODES
     from archcmp.render import compare_view
-    from archcmp.render.tabular import console, emit
+    from archcmp.render.tabular import emit
     from archcmp.units import parse_context
 
     check_choice("--attention", attention, ATTENTION_MODES)
@@ -82,8 +82,7 @@ def compare(
     if layout == "rows":
         tables = [compare_view.transposed_table(comparison, only_diff, raw)]
     else:
-        width = console().width if format == "table" and layout == "auto" else None
-        tables = compare_view.compare_tables(comparison, only_diff, raw, width)
+        tables = compare_view.compare_tables(comparison, only_diff, raw, split=layout == "auto")
     emit(tables, format, comparison.to_json())
 
 
@@ -102,7 +101,7 @@ def diff(
     from archcmp.analysis.compare import diff as run_diff
     from archcmp.kinds.base import ATTENTION_MODES
     from archcmp.render import compare_view
-    from archcmp.render.tabular import emit
+    from archcmp.render.tabular import emit, print_lines
     from archcmp.units import parse_context
 
     check_choice("--attention", attention, ATTENTION_MODES)
@@ -110,6 +109,6 @@ def diff(
     first, second = reg.resolve(a), reg.resolve(b)
     result = run_diff(run_compare([first, second], parse_context(ctx), dtype, attention))
     if format == "table":
-        print("\n".join(compare_view.diff_lines(result)))
+        print_lines(compare_view.diff_lines(result))
         return
     emit([compare_view.diff_table(result, raw=format == "csv")], format, result.to_json())

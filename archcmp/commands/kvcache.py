@@ -46,7 +46,7 @@ def kvcache(
     from archcmp.analysis.kvcache import dtype_bits, kv_cache
     from archcmp.kinds.base import CONVENTIONS
     from archcmp.plan import expand
-    from archcmp.render.kvcache_view import kvcache_table, layers_table
+    from archcmp.render.kvcache_view import by_kind_table, kvcache_table, layers_table
     from archcmp.render.tabular import emit
     from archcmp.units import parse_bytes, parse_contexts, parse_count
 
@@ -60,6 +60,8 @@ def kvcache(
                for spec, plan in plans for context in contexts]
     raw = format == "csv"
     tables, data = [kvcache_table(results, raw=raw)], [r.to_json() for r in results]
+    if not raw:  # CSV has them in its by_kind column
+        tables.append(by_kind_table(results))
     if gpu:
         from archcmp.analysis.on_device import on_device
         from archcmp.analysis.weight_formats import weight_format

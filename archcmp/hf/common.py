@@ -39,7 +39,7 @@ BASE_IGNORED = frozenset({
     "_experts_implementation", "experts_implementation", "_commit_hash", "rms_norm_eps",
     "layer_norm_eps", "output_router_logits", "router_aux_loss_coef", "router_jitter_noise",
     "tie_last_hidden_states", "cache_implementation", "use_return_dict", "gradient_checkpointing",
-    "output_past", "_num_labels", "xla_device", "keys_to_ignore_at_inference",
+    "output_past", "_num_labels", "xla_device", "keys_to_ignore_at_inference", "add_cross_attention",
 })
 
 # The keys every llama-style decoder reads, with the Llama defaults; families

@@ -119,7 +119,7 @@ def scaling_section(r: Reader, params: dict, key: str, rename: dict) -> dict | N
         section["original_context"] = top or r.int("max_position_embeddings")
     if "factor" not in section and kind == "longrope":  # _compute_longrope_parameters
         section["factor"] = _plain(r.int("max_position_embeddings") / section["original_context"])
-    if "factor" not in section:
+    if "factor" not in section and kind != "proportional":  # proportional's factor defaults to 1
         r.fail(key, f"rope_type {kind} needs a factor")
     return section
 

@@ -35,6 +35,11 @@ class DenseFFN:
     bias: bool = False
     kind = "dense"
 
+    @property
+    def dense_width(self) -> int:
+        """The width of the dense MLP a token goes through (cards show it)."""
+        return self.width
+
     def tensors(self) -> tuple[Tensor, ...]:
         return tuple(mlp_tensors("mlp.", "dense_mlp", self.hidden, self.width, self.gated, self.bias))
 
@@ -55,7 +60,9 @@ class MoEFFN:
     shared_width: int = 0  # all shared experts together, as one MLP (0: none)
     shared_bias: bool = False
     shared_gate: bool = False  # a sigmoid gate H → 1 on the shared expert (Qwen2-MoE)
+    router_scales: bool = False  # Gemma 4: learned input scale (H) and per-expert scale (E)
     kind = "moe"
+    dense_width = None  # no dense MLP beside the experts
 
     def tensors(self) -> tuple[Tensor, ...]:
         h = self.hidden
@@ -63,6 +70,9 @@ class MoEFFN:
                             copies=self.num_experts, active=self.experts_per_token)
         parts.append(Tensor("router", "router", (self.num_experts, h)))
         parts += [Tensor("router.bias", "router", (self.num_experts,))] if self.router_bias else []
+        if self.router_scales:
+            parts += [Tensor("router.scale", "router", (h,)),
+                      Tensor("router.per_expert_scale", "router", (self.num_experts,))]
         if self.shared_width:
             parts += mlp_tensors("shared_experts.", "shared_experts", h, self.shared_width, self.gated,
                                  self.shared_bias)

@@ -3,7 +3,9 @@
 Weights (transformers ``LlamaAttention`` and relatives): ``q_proj``
 H → heads·d, ``k_proj``/``v_proj`` H → kv_heads·d, ``o_proj`` heads·d → H,
 optional biases, q/k norms and per-head sinks. A KV-shared layer (Gemma 3n)
-builds no k/v projections and caches nothing. Per token a layer caches K and
+builds no k/v projections and caches nothing. A ``k_eq_v`` layer (Gemma 4's
+global layers, ``Gemma4TextAttention``) builds no ``v_proj``: V is the raw K
+projection through a weightless norm, and it is still cached. Per token a layer caches K and
 V of every KV head: ``2 × kv_heads × head_dim`` elements (Shazeer 2019,
 arXiv:1911.02150; Ainslie et al. 2023, arXiv:2305.13245).
 """
@@ -23,6 +25,7 @@ class SoftmaxMixer(AttentionLayer):
     head_dim: int
     qk_norm: str = "none"  # "none" | "per_head" | "full" | "l2"
     sinks: bool = False
+    k_eq_v: bool = False  # no v_proj: V is K's projection (Gemma 4 attention_k_eq_v)
     decode_forms = ()  # one way to decode; latent attention has two
 
     @property
@@ -37,11 +40,13 @@ class SoftmaxMixer(AttentionLayer):
         h, q, kv, c = self.hidden, self.q_width, self.kv_width, "attention"
         own = self.owns_cache
         parts = [Tensor("q_proj", c, (q, h))]
-        parts += [Tensor("k_proj", c, (kv, h)), Tensor("v_proj", c, (kv, h))] if own else []
+        parts += [Tensor("k_proj", c, (kv, h))] if own else []
+        parts += [Tensor("v_proj", c, (kv, h))] if own and not self.k_eq_v else []
         parts.append(Tensor("o_proj", c, (h, q)))
         if self.qkv_bias:
             parts.append(Tensor("q_proj.bias", c, (q,)))
-            parts += [Tensor("k_proj.bias", c, (kv,)), Tensor("v_proj.bias", c, (kv,))] if own else []
+            parts += [Tensor("k_proj.bias", c, (kv,))] if own else []
+            parts += [Tensor("v_proj.bias", c, (kv,))] if own and not self.k_eq_v else []
         if self.out_bias:
             parts.append(Tensor("o_proj.bias", c, (h,)))
         norm = {"per_head": (self.head_dim, self.head_dim), "full": (q, kv)}.get(self.qk_norm)

@@ -1,5 +1,6 @@
-"""Lay out comparisons: one column per model (split into several tables when
-they do not fit the terminal, or transposed), and diffs as sentences."""
+"""Lay out comparisons: one column per model (the rich renderer splits it
+into several tables when they do not fit the terminal), or transposed, and
+diffs as sentences."""
 
 from __future__ import annotations
 
@@ -9,44 +10,36 @@ from archcmp.render.facts_text import fact_words
 from archcmp.render.tabular import Table
 from archcmp.units import format_context
 
-MIN_COLUMN = 16  # characters a model column needs to stay readable
-NAME_COLUMN = 30
-
 
 def _rows(comparison: Comparison, only_diff: bool) -> list[Row]:
     return [row for row in comparison.rows if not (only_diff and row.same)]
 
 
 def compare_tables(comparison: Comparison, only_diff: bool = False, raw: bool = False,
-                   width: int | None = None) -> list[Table]:
-    """Models as columns; when ``width`` (characters) cannot hold them all,
-    several tables of as many models as fit, each repeating the row names."""
+                   split: bool = True) -> list[Table]:
+    """Models as columns, rows keyed by fact name (CSV's first column). A
+    rich table splits into as many as fit the terminal unless ``split`` is
+    off (``--layout columns``)."""
     models = list(comparison.models)
-    per_table = len(models) if width is None else max(1, (width - NAME_COLUMN) // MIN_COLUMN)
     title = f"Comparison at {format_context(comparison.context)} tokens, KV cache in {comparison.dtype}"
-    tables = []
-    for start in range(0, len(models), per_table):
-        columns = range(start, min(start + per_table, len(models)))
-        table = Table(title, ["", *(models[c] for c in columns)])
-        group = None
-        for row in _rows(comparison, only_diff):
-            if row.group != group:
-                group = row.group
-                table.groups[len(table.rows)] = group
-            for j, c in enumerate(columns, start=1):
-                if row.differs_from_first(c):
-                    table.marked.add((len(table.rows), j))
-            table.add(_words(row.name, comparison), *(value_text(row.values[c], row.unit, raw) for c in columns))
-        table.caption = f"marked: differs from {models[0]}" if len(models) > 1 and not raw else None
-        tables.append(table)
-    return tables
+    table = Table(title, ["", *models], model_columns=True, split=split)
+    group = None
+    for row in _rows(comparison, only_diff):
+        if row.group != group:
+            group = row.group
+            table.groups[len(table.rows)] = group
+        table.marked |= {(len(table.rows), c + 1) for c in range(len(models)) if row.differs_from_first(c)}
+        table.add(_words(row.name, comparison), *(value_text(v, row.unit, raw) for v in row.values), key=row.name)
+    table.caption = f"marked: differs from {models[0]}" if len(models) > 1 and not raw else None
+    return [table]
 
 
 def transposed_table(comparison: Comparison, only_diff: bool = False, raw: bool = False) -> Table:
     """Models as rows, facts as columns: for many models and few facts."""
     rows = _rows(comparison, only_diff)
     words = [_words(row.name, comparison) for row in rows]
-    table = Table("Comparison", ["model", *words], align=["left"] * (len(rows) + 1))
+    table = Table("Comparison", ["model", *words], align=["left"] * (len(rows) + 1), id_column=0)
+    table.column_keys = ["model", *(row.name for row in rows)]
     for i, model in enumerate(comparison.models):
         table.add(model, *(value_text(row.values[i], row.unit, raw) for row in rows))
         table.marked |= {(i, j) for j, row in enumerate(rows, start=1) if row.differs_from_first(i)}
@@ -85,5 +78,5 @@ def diff_table(result: Diff, raw: bool = False) -> Table:
         relative = change.relative
         table.add(fact_words(change.name, result.options.dtype), value_text(change.before, change.unit, raw),
                   value_text(change.after, change.unit, raw),
-                  "" if relative is None else (f"{relative:.6f}" if raw else f"{relative:+.1%}"))
+                  "" if relative is None else (f"{relative:.6f}" if raw else f"{relative:+.1%}"), key=change.name)
     return table

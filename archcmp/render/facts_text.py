@@ -1,13 +1,15 @@
 """The words for fact values and fact names: how a card, a comparison and a
-diff write what :mod:`archcmp.analysis.facts` states as data."""
+diff write what :mod:`archcmp.analysis.facts` states as data, and the one
+place for every table's row and column labels (JSON and CSV keep the keys)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from itertools import pairwise
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from archcmp.analysis import factvalues as fv
+if TYPE_CHECKING:  # only named in annotations: params, kvcache and flops need not build these classes
+    from archcmp.analysis import factvalues as fv
 
 WORDS = {
     "total_params": "total parameters", "active_params": "active parameters per token",
@@ -34,11 +36,54 @@ WORDS = {
     "gpu_max_context": "max context (batch 1)", "gpu_max_batch": "max batch at the context",
     "gpu_min_gpus": "fewest GPUs that fit", "gpu_decode_tokens_per_s_bound": "decode tokens/s ≤ (bound)",
     "gpu_prefill_seconds_bound": "time to first token ≥, s (bound)",
+    "k_eq_v": "K = V (no v_proj)", "partial_rotary": "partial RoPE",
+    "parallel_dense": "dense MLP beside the experts",
 }
 
 
+# The keys that `params`, `flops` and `kvcache` show, beside the facts'.
+TABLE_WORDS = {
+    # parameter components (kinds.base.PARAM_COMPONENTS), in params' table
+    "embedding": "embedding", "attention": "attention", "dense_mlp": "dense FFN", "norms": "norms",
+    "lm_head": "output head", "other": "other (AltUp, LAuReL, per-layer projections)",
+    # flops: the workloads' rows (analysis.flopresult's JSON keys)
+    "prefill_flops": "prefill FLOPs", "prefill_linear_flops": "prefill linear FLOPs",
+    "prefill_attention_flops": "prefill attention FLOPs", "decode_flops": "decode FLOPs",
+    "decode_linear_flops": "decode linear FLOPs", "decode_attention_flops": "decode attention FLOPs",
+    "mla_decode": "MLA decode form", "train_flops": "training FLOPs", "train_linear_flops": "training linear FLOPs",
+    "train_attention_flops": "training attention FLOPs", "train_6nd_flops": "6·N·D",
+    "train_6nd_ratio": "training FLOPs / 6·N·D",
+    "train_6nd_excl_embedding_flops": "6·N·D, N without input embeddings",
+    "train_6nd_excl_embedding_ratio": "training FLOPs / 6·N·D without input embeddings",
+    # sparse and compressed attention: the indexers' key scoring, kept apart
+    "prefill_indexer_flops": "prefill indexer FLOPs", "decode_indexer_flops": "decode indexer FLOPs",
+    "train_indexer_flops": "training indexer FLOPs", "indexer": "lightning indexer",
+    "compressor": "compressors (DeepSeek-V4)", "hyper_connections": "hyper-connections (mHC)",
+}
+# kvcache's column headers by JSON key (analysis.kvresult): short, since the
+# title names the dtype and batch.
+KVCACHE_COLUMNS = {
+    "model": "model", "context": "context", "kv_bytes_per_token_full_layers": "per token", "kv_bytes": "KV cache",
+    "by_kind": "by layer kind", "mha_equivalent_bytes": "MHA equiv.", "mha_equivalent_ratio": "saving",
+    "mla_naive_kv_bytes": "MLA naive", "budget_max_context": "max context", "budget_max_batch": "max batch",
+    # the by-kind table (KindTotal) and the per-layer table (LayerKV)
+    "kind": "layer kind", "num_layers": "layers", "cached_tokens": "tokens held", "bytes": "bytes",
+    "index": "layer", "attention": "attention", "window": "window", "positions": "positions",
+    "kv_source": "cache",
+}
+# FLOP components (kinds.base.FLOP_COMPONENTS): the projections apart from the
+# score and value products, which is what `attention` means in a FLOP count.
+FLOP_COMPONENT_WORDS = {"attention": "attention projections", "attention_core": "attention scores and values",
+                        "indexer": "indexer projections", "indexer_core": "indexer key scoring",
+                        "compressor": "compressor projections", "hyper_connections": "hyper-connections"}
+
+
+def flop_component_words(name: str) -> str:
+    return FLOP_COMPONENT_WORDS.get(name) or fact_words(name)
+
+
 def fact_words(name: str, dtype: str = "bf16", active_excl_embedding: bool = False) -> str:
-    """The row label of a fact; cost rows name the cache dtype."""
+    """The row label of a fact or any table's key; cost rows name the cache dtype."""
     if name == "active_share" and active_excl_embedding:
         return "active share (without input embeddings)"
     cost = {"kv_bytes_per_token_all_layers": f"KV cache per token ({dtype})",
@@ -46,7 +91,7 @@ def fact_words(name: str, dtype: str = "bf16", active_excl_embedding: bool = Fal
             "kv_bytes": f"KV cache at the context ({dtype})",
             "prefill_flops_per_token": "prefill FLOPs per token",
             "decode_flops_per_token": "decode FLOPs per token at the context"}
-    return cost.get(name) or WORDS.get(name) or name.replace("_", " ")
+    return cost.get(name) or WORDS.get(name) or TABLE_WORDS.get(name) or name.replace("_", " ")
 
 
 def ordinal(n: int) -> str:
@@ -131,11 +176,26 @@ def _matformer(value: fv.MatFormerFact) -> str:
 
 
 def _scaling(value: fv.Scaling) -> str:
-    text = f"{value.type} ×{value.factor:g}"
+    text = value.type if value.factor is None else f"{value.type} ×{value.factor:g}"
     return text + " (full-attention layers)" if value.full_layers_only else text
 
 
+def _per_span(value: int | fv.PerSpan) -> str:
+    """``256``; ``256 sliding, 512 full``."""
+    if isinstance(value, int):
+        return f"{value:,}"
+    return ", ".join(f"{number:,} {span}" for span, number in value.values)
+
+
+def _partial_rope(value: fv.PartialRope) -> str:
+    where = " (full-attention layers)" if value.full_layers_only else ""
+    return f"{100 * value.factor:g}% of each head{where}"
+
+
 TEXT: dict[str, Callable[[Any], str]] = {
+    "per_span": _per_span,
+    "k_eq_v": lambda v: " and ".join(f"{span} layers" for span in v),
+    "partial_rope": _partial_rope,
     "share": lambda v: f"{100 * v:.1f}%",
     "yesno": lambda v: "yes" if v else "no",
     "layout": layout_text,

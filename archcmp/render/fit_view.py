@@ -27,7 +27,9 @@ def fit_table(results: list[FitResult], raw: bool = False, stated: str = "") -> 
     """``stated``: the device's memory as its vendor prints it (``141 GB``)."""
     first = results[0]
     columns = ["per GPU", *(r.model for r in results), "how"]
-    table = Table(fit_title(results), columns, align=["left", *("right" for _ in results), "left"])
+    # model_columns: ids head their columns whole; no split, which would leave "how" to the last table
+    table = Table(fit_title(results), columns, align=["left", *("right" for _ in results), "left"],
+                  model_columns=True, split=False)
     b = lambda n: str(n) if raw else format_bytes(n)  # noqa: E731
     basis = first.budget.memory_basis
     rows = [

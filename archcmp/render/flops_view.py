@@ -5,6 +5,7 @@ from __future__ import annotations
 from archcmp.analysis.flops import COMPONENTS, FlopCount, FlopsResult
 from archcmp.kinds.base import SPARSE_FLOP_COMPONENTS, with_optional
 from archcmp.render.cells import value_text
+from archcmp.render.facts_text import fact_words, flop_component_words
 from archcmp.render.tabular import Table
 from archcmp.units import format_context, format_params
 
@@ -22,17 +23,19 @@ def flops_cell(n: int, raw: bool) -> str:
 
 
 def flops_table(results: list[FlopsResult], raw: bool = False) -> Table:
+    """Rows in words, keyed (CSV) by the JSON names (``prefill_flops``,
+    ``train_6nd_ratio``) and ``prefill.<component>`` for the components."""
     first = results[0]
     title = f"FLOPs at context {format_context(first.context)}, {first.attention} attention"
-    table = Table(title, ["", *(r.model for r in results)], caption=CAPTION)
+    table = Table(title, ["", *(r.model for r in results)], caption=CAPTION, model_columns=True)
     cell = lambda n: flops_cell(n, raw)  # noqa: E731
     _workload(table, f"prefill of {format_context(first.context)} tokens (head on the last one)",
               "prefill", [r.prefill for r in results], cell)
-    table.add("prefill_flops_per_token", *(cell(r.prefill_flops_per_token) for r in results))
+    _add(table, "prefill_flops_per_token", [cell(r.prefill_flops_per_token) for r in results])
     _workload(table, f"decode: one token after {format_context(first.context)} cached", "decode",
               [r.decode for r in results], cell)
     if any(r.mla_decode for r in results):
-        table.add("mla_decode", *(r.mla_decode or "-" for r in results))
+        _add(table, "mla_decode", [r.mla_decode or "-" for r in results])
     if first.training:
         _training(table, results, cell, raw)
     _components(table, "prefill", [r.prefill for r in results], cell)
@@ -40,29 +43,32 @@ def flops_table(results: list[FlopsResult], raw: bool = False) -> Table:
     return table
 
 
+def _add(table: Table, key: str, cells: list[str], words: str | None = None) -> None:
+    table.add(words or fact_words(key), *cells, key=key)
+
+
 def _workload(table: Table, group: str, prefix: str, counts: list[FlopCount], cell) -> None:
     table.groups[len(table.rows)] = group
-    table.add(f"{prefix}_flops", *(cell(c.total) for c in counts))
-    table.add(f"{prefix}_linear_flops", *(cell(c.linear) for c in counts))
-    table.add(f"{prefix}_attention_flops", *(cell(c.attention) for c in counts))
+    _add(table, f"{prefix}_flops", [cell(c.total) for c in counts])
+    _add(table, f"{prefix}_linear_flops", [cell(c.linear) for c in counts])
+    _add(table, f"{prefix}_attention_flops", [cell(c.attention) for c in counts])
     if any(c.indexer for c in counts):  # DSA / CSA: the lightning indexers' key scoring, apart
-        table.add(f"{prefix}_indexer_flops", *(cell(c.indexer) for c in counts))
+        _add(table, f"{prefix}_indexer_flops", [cell(c.indexer) for c in counts])
 
 
 def _training(table: Table, results: list[FlopsResult], cell, raw: bool) -> None:
     runs = [r.training for r in results]
     tokens = format_params(runs[0].tokens)
     table.groups[len(table.rows)] = f"training on {tokens} tokens, sequences of {format_context(results[0].context)}"
-    table.add("train_flops", *(cell(t.flops) for t in runs))
-    table.add("train_linear_flops", *(cell(t.linear) for t in runs))
-    table.add("train_attention_flops", *(cell(t.attention) for t in runs))
+    _add(table, "train_flops", [cell(t.flops) for t in runs])
+    _add(table, "train_linear_flops", [cell(t.linear) for t in runs])
+    _add(table, "train_attention_flops", [cell(t.attention) for t in runs])
     if any(t.indexer for t in runs):
-        table.add("train_indexer_flops", *(cell(t.indexer) for t in runs))
-    table.add("train_6nd_flops", *(cell(t.six_nd_flops) for t in runs))
-    table.add("train_flops / 6ND", *(_ratio(t.ratio_to_6nd, raw) for t in runs))
-    table.add("train_6nd_excl_embedding_flops", *(cell(t.six_nd_excl_embedding_flops) for t in runs))
-    table.add("train_flops / 6ND excl embedding",
-              *(_ratio(t.ratio_to_6nd_excl_embedding, raw) for t in runs))
+        _add(table, "train_indexer_flops", [cell(t.indexer) for t in runs])
+    _add(table, "train_6nd_flops", [cell(t.six_nd_flops) for t in runs])
+    _add(table, "train_6nd_ratio", [_ratio(t.ratio_to_6nd, raw) for t in runs])
+    _add(table, "train_6nd_excl_embedding_flops", [cell(t.six_nd_excl_embedding_flops) for t in runs])
+    _add(table, "train_6nd_excl_embedding_ratio", [_ratio(t.ratio_to_6nd_excl_embedding, raw) for t in runs])
 
 
 def _ratio(ratio: float, raw: bool) -> str:
@@ -70,8 +76,9 @@ def _ratio(ratio: float, raw: bool) -> str:
 
 
 def _components(table: Table, workload: str, counts: list[FlopCount], cell) -> None:
-    """Rows named ``prefill.head`` and so on, unambiguous in CSV too."""
+    """Rows keyed ``prefill.lm_head`` and so on, unambiguous in CSV too."""
     table.groups[len(table.rows)] = f"{workload} by component"
     present = {name: 1 for c in counts for name in c.components}  # COMPONENTS and the optional ones, in order
     for name in with_optional(present, COMPONENTS, SPARSE_FLOP_COMPONENTS):
-        table.add(f"{workload}.{name}", *(cell(c.components.get(name, 0)) for c in counts))
+        _add(table, f"{workload}.{name}", [cell(c.components.get(name, 0)) for c in counts],
+             flop_component_words(name))

@@ -17,7 +17,7 @@ CAPTION = (
 def gpus_table(devices: list[Device], raw: bool = False) -> Table:
     columns = ["id", "name", "memory", "driver", "bandwidth", *PEAK_COLUMNS, "interconnect", "confidence"]
     align = ["left", "left", "right", "right", "right", *("right" for _ in PEAK_COLUMNS), "left", "left"]
-    table = Table("Accelerators (per device)", columns, align=align)
+    table = Table("Accelerators (per device)", columns, align=align, id_column=0)
     for device in devices:
         memory = device.memory
         table.add(

@@ -1,36 +1,53 @@
-"""Lay out KV-cache results: one row per model and context."""
+"""Lay out KV-cache results: one row per model and context, and what each
+kind of layer holds in a table of its own (a cell of several kinds does not
+read at 80 columns)."""
 
 from __future__ import annotations
 
 from archcmp.analysis.kvcache import KindTotal, KVCacheResult
+from archcmp.render.facts_text import KVCACHE_COLUMNS
 from archcmp.render.tabular import Table
 from archcmp.units import MAX_CONTEXT, format_bytes, format_context
 
 CAPTION = (
     "bytes in binary units (1 KiB = 1024 B). per token: bytes one more token adds once every window is "
-    "full (full-context layers). by layer kind: layers × tokens held each; a sliding layer holds "
-    "min(context, window), a chunked layer min(context, chunk), a KV-shared layer nothing. MHA equiv.: every "
-    "layer caching full multi-head K and V for the whole context; saving = MHA equiv. / KV cache."
+    "full (full-context layers). MHA equiv.: every layer caching full multi-head K and V for the whole "
+    "context; saving = MHA equiv. / KV cache."
 )
+BY_KIND_CAPTION = ("tokens held: by each layer of the kind; a sliding layer holds min(context, window), "
+                   "a chunked layer min(context, chunk), a KV-shared layer nothing.")
 MLA_NOTE = ("MLA naive: decompressed per-head K and V cached instead of the latent "
             "(DeepSeek's attn_impl='naive').")
 BUDGET_NOTE = ("max context: the largest that fits at batch {batch}; "
                "max batch: the largest that fits at the row's context.")
 
 
+def _table(title: str, keys: list[str]) -> Table:
+    """Headers in words, CSV headers the JSON keys; column 0 holds ids."""
+    table = Table(title, [KVCACHE_COLUMNS[k] for k in keys], id_column=0)
+    table.column_keys = keys
+    return table
+
+
 def kvcache_table(results: list[KVCacheResult], raw: bool = False) -> Table:
+    """One row per model and context. CSV (``raw``) keeps the layer kinds in
+    a ``by_kind`` column, so that it stays one table; the other formats show
+    them in :func:`by_kind_table`."""
     first = results[0]
-    columns = ["model", "context", "per token", "KV cache", "by layer kind", "MHA equiv.", "saving"]
+    keys = ["model", "context", "kv_bytes_per_token_full_layers", "kv_bytes",
+            *(["by_kind"] if raw else []), "mha_equivalent_bytes", "mha_equivalent_ratio"]
     has_mla = any(r.mla_naive_kv_bytes is not None for r in results)
     has_budget = first.budget is not None
     if has_mla:
-        columns.append("MLA naive")
+        keys.append("mla_naive_kv_bytes")
     if has_budget:
-        columns += [f"max context in {_bytes(first.budget.budget_bytes, raw)}", "max batch"]
-    table = Table(f"KV cache ({first.dtype}, batch {first.batch})", columns)
+        keys += ["budget_max_context", "budget_max_batch"]
+    table = _table(f"KV cache ({first.dtype}, batch {first.batch})", keys)
+    if has_budget:
+        table.columns[keys.index("budget_max_context")] = f"max context in {_bytes(first.budget.budget_bytes, raw)}"
     for result in results:
         table.add(*_row(result, raw, has_mla, has_budget))
-    table.caption = " ".join(filter(None, [
+    table.caption = "\n".join(filter(None, [
         CAPTION,
         MLA_NOTE if has_mla else "",
         BUDGET_NOTE.format(batch=first.batch) if has_budget else "",
@@ -46,7 +63,7 @@ def _row(result: KVCacheResult, raw: bool, has_mla: bool, has_budget: bool) -> l
         context + ("*" if result.exceeds_max_context and not raw else ""),
         _count(result.kv_bytes_per_token_full_layers, raw) + ("" if raw else " B"),
         _bytes(result.kv_bytes, raw),
-        "; ".join(_kind_cell(kind, raw) for kind in result.by_kind),
+        *(["; ".join(_kind_cell(kind) for kind in result.by_kind)] if raw else []),
         _bytes(result.mha_equivalent_bytes, raw),
         f"{result.mha_equivalent_ratio:.4g}" if raw else f"{result.mha_equivalent_ratio:.1f}×",
     ]
@@ -66,11 +83,25 @@ def _count(n: int, raw: bool) -> str:
     return str(n) if raw else f"{n:,}"
 
 
-def _kind_cell(kind: KindTotal, raw: bool) -> str:
+def _kind_cell(kind: KindTotal) -> str:
+    """CSV's ``by_kind`` cell: ``61 full × 131072: 9210691584``."""
     if kind.cached_tokens == 0:
-        return f"{kind.num_layers} {kind.kind}: {_bytes(0, raw)}"
-    tokens = str(kind.cached_tokens) if raw else format_context(kind.cached_tokens)
-    return f"{kind.num_layers} {kind.kind} × {tokens}: {_bytes(kind.bytes, raw)}"
+        return f"{kind.num_layers} {kind.kind}: 0"
+    return f"{kind.num_layers} {kind.kind} × {kind.cached_tokens}: {kind.bytes}"
+
+
+def by_kind_table(results: list[KVCacheResult]) -> Table:
+    """What each kind of layer holds, a row per model, context and kind."""
+    first = results[0]
+    table = _table(f"KV cache by layer kind ({first.dtype}, batch {first.batch})",
+                   ["model", "context", "kind", "num_layers", "cached_tokens", "bytes"])
+    table.align = ["left", "right", "left", "right", "right", "right"]
+    for result in results:
+        for kind in result.by_kind:
+            table.add(result.model, format_context(result.context), kind.kind, kind.num_layers,
+                      format_context(kind.cached_tokens) if kind.cached_tokens else "0", format_bytes(kind.bytes))
+    table.caption = BY_KIND_CAPTION
+    return table
 
 
 def _budget_context(result: KVCacheResult, raw: bool) -> str:
@@ -90,10 +121,11 @@ def _beyond_note(results: list[KVCacheResult]) -> str:
 def layers_table(result: KVCacheResult, raw: bool = False) -> Table:
     """Every layer of one model at one context: what it holds and why."""
     title = f"{result.model} at {format_context(result.context)}: KV cache by layer ({result.dtype}, batch {result.batch})"
-    table = Table(title, ["layer", "attention", "window", "positions", "cache", "cached tokens", "bytes"])
+    table = _table(title, ["index", "attention", "window", "positions", "kv_source", "cached_tokens", "bytes"])
+    table.id_column = None  # column 0 holds layer numbers here
     for layer in result.layers:
         own = layer.kv_source == layer.index
+        source = str(layer.kv_source) if raw else "own" if own else f"reads layer {layer.kv_source}"
         table.add(layer.index, layer.attention, "" if layer.window is None else _count(layer.window, raw),
-                  "nope" if layer.nope else "rope", "own" if own else f"reads layer {layer.kv_source}",
-                  _count(layer.cached_tokens, raw), _bytes(layer.bytes, raw))
+                  "nope" if layer.nope else "rope", source, _count(layer.cached_tokens, raw), _bytes(layer.bytes, raw))
     return table

@@ -21,7 +21,7 @@ from archcmp.analysis.params import ParamsResult
 from archcmp.render import compare_view
 from archcmp.render.flops_view import flops_table
 from archcmp.render.html_table import to_html
-from archcmp.render.kvcache_view import kvcache_table
+from archcmp.render.kvcache_view import by_kind_table, kvcache_table
 from archcmp.render.params_view import params_table
 from archcmp.render.report_style import CSS
 from archcmp.schema import ModelSpec
@@ -62,7 +62,8 @@ def report_html(data: ReportData) -> str:
                                     for t in compare_view.compare_tables(data.comparison))),
         _section("diff", "".join(_diff(d) for d in data.diffs) or "<p>One model: nothing to compare.</p>"),
         _section("kvcache", _figure(data.kv_svg, "plot", "") +
-                 f'<div class="scroll">{to_html(kvcache_table(data.kv), "kvcache-table")}</div>'),
+                 f'<div class="scroll">{to_html(kvcache_table(data.kv), "kvcache-table")}</div>'
+                 f'<div class="scroll">{to_html(by_kind_table(data.kv), "kvcache-table")}</div>'),
         _section("flops", _figure(data.flops_svg, "plot", "") +
                  f'<div class="scroll">{to_html(flops_table(data.flops), "flops-table")}</div>'),
         _section("params", _figure(data.params_svg, "plot", "") +

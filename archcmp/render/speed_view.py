@@ -29,7 +29,9 @@ def speed_title(results: list[SpeedResult]) -> str:
 def speed_table(results: list[SpeedResult], raw: bool = False) -> Table:
     first = results[0]
     columns = ["", *(r.model for r in results), "how"]
-    table = Table(speed_title(results), columns, align=["left", *("right" for _ in results), "left"])
+    # model_columns: ids head their columns whole; no split, which would leave "how" to the last table
+    table = Table(speed_title(results), columns, align=["left", *("right" for _ in results), "left"],
+                  model_columns=True, split=False)
 
     def row(name: str, cells, how: str = "") -> None:
         table.add(name, *cells, how)

@@ -6,9 +6,6 @@ views (``archcmp.render.views``) decide how each is written.
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 import os
 import sys
 from dataclasses import dataclass, field
@@ -25,19 +22,37 @@ class Table:
     groups: dict[int, str] = field(default_factory=dict)
     # Cells (row, column) that differ from their neighbours and should stand out.
     marked: set[tuple[int, int]] = field(default_factory=set)
+    # An explanation, printed below the table (left-aligned, wrapped).
     caption: str | None = None
     # "left" or "right" per column; by default names left, values right.
     align: list[str] | None = None
+    # Machine names for CSV: the header row's (``column_keys``) and each row's
+    # first cell (``keys``, by row); tables show the words in their place.
+    column_keys: list[str] | None = None
+    keys: dict[int, str] = field(default_factory=dict)
+    # Columns from the second on are one per model, headed by its id: a rich
+    # table never breaks an id and, when ``split`` holds, splits into several
+    # tables of as many models as fit the terminal, each repeating column 0.
+    model_columns: bool = False
+    split: bool = True
+    # A column whose cells are model ids: never wrapped.
+    id_column: int | None = None
 
-    def add(self, *cells: object) -> None:
+    def add(self, *cells: object, key: str | None = None) -> None:
+        if key is not None:
+            self.keys[len(self.rows)] = key
         self.rows.append([str(c) for c in cells])
 
 
 def to_csv(table: Table) -> str:
+    """Keys, not words, where the table has them: CSV is read by programs."""
+    import csv
+    import io
+
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(table.columns)
-    writer.writerows(table.rows)
+    writer.writerow(table.column_keys or table.columns)
+    writer.writerows([table.keys[i], *row[1:]] if i in table.keys else row for i, row in enumerate(table.rows))
     return out.getvalue()
 
 
@@ -57,38 +72,86 @@ def to_markdown(table: Table) -> str:
 
 
 def to_json(data: object) -> str:
+    import json
+
     return json.dumps(data, indent=2) + "\n"
 
 
+def terminal_width() -> int:
+    """The terminal's width (``COLUMNS`` first); when piped, ``COLUMNS`` or
+    200, wide enough that tables are not squeezed."""
+    if sys.stdout.isatty():
+        import shutil
+
+        return shutil.get_terminal_size().columns
+    columns = os.environ.get("COLUMNS", "")
+    return int(columns) if columns.isdigit() and int(columns) > 0 else 200
+
+
 def console():
-    """A rich console: colour only on a terminal without NO_COLOR; when piped,
-    wide enough that tables are not squeezed."""
+    """A rich console at :func:`terminal_width`: colour only on a terminal
+    without NO_COLOR."""
     from rich.console import Console
 
     tty = sys.stdout.isatty()
-    width = None if tty else int(os.environ.get("COLUMNS", "200"))
-    return Console(width=width, no_color=bool(os.environ.get("NO_COLOR")) or not tty, highlight=False)
+    return Console(width=terminal_width(), no_color=bool(os.environ.get("NO_COLOR")) or not tty, highlight=False)
+
+
+# A number and its unit ("630.0 GFLOP", "2.1 GiB") stay on one line.
+_UNIT_SPACE = r"(?<=\d) (?=[KMGTPE]?i?B\b|[KMGTPE]?FLOP\b)"
+
+
+def print_lines(lines: list[str]) -> None:
+    """Plain lines wrapped at the terminal's width, a wrapped line indented
+    four more than its first part; ids (``deepseek-v3``) are never split."""
+    import re
+    import textwrap
+
+    width = terminal_width()
+    for line in lines:
+        if len(line) > width:
+            indent = " " * (len(line) - len(line.lstrip()) + 4)
+            line = textwrap.fill(re.sub(_UNIT_SPACE, "\0", line), width, subsequent_indent=indent,
+                                 break_long_words=False, break_on_hyphens=False).replace("\0", " ")
+        print(line)
 
 
 def print_rich(table: Table) -> None:
+    from rich.text import Text
+
+    from archcmp.render.fit import column_groups, widths
+
+    out = console()
+    marker = "" if out.color_system else "*"  # without colour, a mark shows as a star
+    groups = column_groups(table, out.width, len(marker)) if table.model_columns and table.split else None
+    for columns in groups or [list(range(len(table.columns)))]:
+        out.print(_rich_table(table, columns, marker, widths(table, columns, out.width, len(marker))))
+    if table.caption:  # below the table, left-aligned, wrapped at the terminal's width
+        out.print(Text(table.caption), justify="left")
+
+
+def _rich_table(table: Table, columns: list[int], marker: str, widths: dict[int, int]):
+    """The rich table of ``columns`` (indices into ``table.columns``), at
+    the ``widths`` :mod:`archcmp.render.fit` chose (none: as wide as needed)."""
     from rich import box
     from rich.table import Table as RichTable
     from rich.text import Text
 
-    out = console()
-    rich_table = RichTable(title=table.title, box=box.SIMPLE_HEAD, caption=table.caption, title_justify="left")
-    for j, column in enumerate(table.columns):
+    # No edges, one space of padding on the right: columns two apart, the
+    # layout render.fit counts with.
+    rich_table = RichTable(title=table.title, box=box.SIMPLE_HEAD, title_justify="left", show_edge=False,
+                           pad_edge=False, padding=(0, 1, 0, 0))
+    for j in columns:
         justify = table.align[j] if table.align else ("left" if j == 0 else "right")
-        rich_table.add_column(column, justify=justify, overflow="fold")
+        rich_table.add_column(table.columns[j], justify=justify, overflow="fold", width=widths.get(j))
     # Text objects, not markup strings: nothing in a cell is parsed as markup,
     # and rendering skips the markup and emoji passes.
-    marker = "" if out.color_system else "*"  # without colour, a mark shows as a star
     for i, row in enumerate(table.rows):
         if i in table.groups:
             rich_table.add_row(Text(table.groups[i], style="bold"))
-        rich_table.add_row(*(Text(c + marker, style="bold yellow") if (i, j) in table.marked else Text(c)
-                             for j, c in enumerate(row)))
-    out.print(rich_table)
+        rich_table.add_row(*(Text(row[j] + marker, style="bold yellow") if (i, j) in table.marked else Text(row[j])
+                             for j in columns))
+    return rich_table
 
 
 def emit(tables: list[Table], fmt: str, json_data: object = None) -> None:

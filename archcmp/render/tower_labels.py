@@ -16,6 +16,7 @@ from archcmp.kinds.extras import AltUp, Laurel, PerLayerInput
 from archcmp.kinds.ffn import DenseFFN, MoEFFN
 from archcmp.kinds.compressed import CompressedMixer
 from archcmp.kinds.hyper import HyperConnection
+from archcmp.kinds.parallel import ParallelFFN
 from archcmp.kinds.latent import LatentMixer
 from archcmp.kinds.softmax import SoftmaxMixer
 from archcmp.plan import Block, expand
@@ -141,7 +142,7 @@ def _positions(spec: ModelSpec, mixer: SoftmaxMixer | LatentMixer) -> str:
     theta = f"RoPE θ {mixer.rope_theta:,.0f}" if mixer.rope_theta else "RoPE"
     scaling = spec.positions.rope_scaling  # on every RoPE layer, or only the global ones with a local base
     if scaling and not (mixer.span.kind != "full" and spec.positions.rope_local_theta is not None):
-        theta += f" · {scaling.type} ×{scaling.factor:g}"
+        theta += f" · {scaling.type}" + (f" ×{scaling.factor:g}" if scaling.factor else "")
     return theta
 
 
@@ -162,7 +163,11 @@ def _activation(gated: bool, act: str) -> str:
     return {"gelu": "GELU", "gelu_tanh": "GELU (tanh)", "relu": "ReLU", "relu2": "ReLU²"}.get(act, act)
 
 
-def _ffn(spec: ModelSpec, ffn: DenseFFN | MoEFFN) -> Part:
+def _ffn(spec: ModelSpec, ffn: DenseFFN | MoEFFN | ParallelFFN) -> Part:
+    if isinstance(ffn, ParallelFFN):  # Gemma 4 26B-A4B: the MoE box says what runs beside it
+        part = _ffn(spec, ffn.moe)
+        beside = Label("moe.dense", f"+ dense MLP beside it, size {_n(ffn.dense.width)}")
+        return Part(part.role, part.title, (*part.lines, beside), experts=part.experts)
     act = _activation(ffn.gated, ffn.activation)
     match ffn:
         case DenseFFN():

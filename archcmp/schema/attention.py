@@ -57,12 +57,17 @@ class AttentionOverride(Strict):
     """Geometry that differs on some layers (Gemma 4's global layers: a wider
     head, fewer KV heads). ``label`` picks every layer with that
     ``layer_pattern`` label, ``layers`` lists layer indices; exactly one of
-    the two. Fields left out keep the section's value."""
+    the two. Fields left out keep the section's value.
+
+    ``k_eq_v``: those layers have no ``v_proj``; V is the K projection (before
+    K's norm and RoPE) through a weightless RMSNorm, and is still cached
+    (transformers ``Gemma4TextAttention``, ``attention_k_eq_v``)."""
 
     label: str | None = None
     layers: list[NonNegInt] | None = None
     num_kv_heads: Size | None = None
     head_dim: Size | None = None
+    k_eq_v: bool = False
 
 
 class SoftmaxAttention(_AttentionCommon):

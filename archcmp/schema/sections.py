@@ -26,8 +26,13 @@ class Embeddings(Strict):
 
 
 class RopeScaling(Strict):
+    """How the rotary frequencies are rescaled. ``factor`` is required but
+    for ``proportional`` (Gemma 4's global layers: the rotated part of each
+    head keeps the frequencies of the whole head, the rest is not rotated;
+    transformers ``_compute_proportional_rope_parameters``, factor 1 unless given)."""
+
     type: Literal["linear", "dynamic", "yarn", "llama3", "longrope", "proportional"]
-    factor: FiniteFloat
+    factor: FiniteFloat | None = None
     original_context: Size | None = None
     low_freq_factor: FiniteFloat | None = None
     high_freq_factor: FiniteFloat | None = None
@@ -41,8 +46,10 @@ class Positions(Strict):
     """RoPE on every layer unless ``nope_pattern`` marks some ``nope``;
     ``learned`` is GPT-2's absolute table (see ``embeddings``). With
     ``rope_local_theta`` set, sliding and chunked layers use that base and
-    plain RoPE, and ``rope_theta`` and ``rope_scaling`` apply to the
-    full-attention layers (transformers ``Gemma3RotaryEmbedding``)."""
+    plain RoPE over the whole head, and ``rope_theta``, ``rope_scaling`` and
+    ``partial_rotary_factor`` apply to the full-attention layers (transformers
+    ``Gemma3RotaryEmbedding``; Gemma 4 and Olmo 3 keep one rope dict per
+    layer type the same way)."""
 
     kind: Literal["rope", "learned", "none"]
     rope_theta: FiniteFloat | None = None
@@ -104,6 +111,12 @@ class MoE(Strict):
     normalize_top_k: bool | None = None
     routed_scaling_factor: FiniteFloat | None = None
     layer_pattern: LayerPattern = LayerPattern(repeat=["moe"])
+    # Gemma 4 26B-A4B (``enable_moe_block``): every MoE layer also runs the
+    # dense FFN beside the experts, each branch normed apart, outputs summed.
+    parallel_dense: bool = False
+    # Gemma 4's router: a learned input scale (hidden) and per-expert weight
+    # scale (num_experts) beside its projection (``Gemma4TextRouter``).
+    router_scales: bool = False
     # DeepSeek-V4: the first hash_layers MoE layers pick experts from a fixed
     # token-id table (tid2eid, a buffer) instead of the scores, which still
     # weight them (transformers DeepseekV4HashRouter).
@@ -126,6 +139,9 @@ class KVSharing(Strict):
 
     num_shared_layers: Size | None = None
     source_layers: dict[NonNegInt, NonNegInt] | None = None
+    # Gemma 4 E2B (``use_double_wide_mlp``): a layer that reads another's
+    # cache has a dense MLP twice ``intermediate_size`` wide.
+    double_wide_mlp: bool = False
 
 
 class AltUp(Strict):

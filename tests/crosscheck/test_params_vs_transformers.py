@@ -46,9 +46,10 @@ RULES = (
     (r"(^|\.)(attn_hc|ffn_hc|hc_head)\.", "hyper_connections"),  # DeepSeek-V4's mHC
     (r"\.(self_attn|attn)\.", "attention"),
     (r"\.experts\.", "routed_experts"),
+    (r"\.router\.", "router"),  # Gemma 4's router: proj, scale and per_expert_scale
     (r"\.shared_experts?(_gate)?\.", "shared_experts"),
     (r"\.(gate|router)\.(weight|bias)$", "router"),
-    (r"(norm|ln_\d+|ln_f)\.(weight|bias)$", "norms"),
+    (r"(norm(_\d)?|ln_\d+|ln_f)\.(weight|bias)$", "norms"),  # Gemma 4: post_feedforward_layernorm_1
     (r"(altup|laurel|per_layer_)", "other"),
     (r"\.(mlp|feed_forward)\.", "dense_mlp"),
 )
@@ -266,6 +267,22 @@ def random_config(model_type: str, rng) -> dict:
     for key in ("final_logit_softcapping", "attn_logit_softcapping"):
         if key in defaults and model_type != "gemma3n_text":  # Gemma3nTextConfig refuses a null cap
             c[key] = rng.choice([None, 30.0])
+    if model_type == "gemma4_text":
+        c.update(global_head_dim=rng.choice([16, 32]), attention_k_eq_v=flip(),
+                 num_global_key_value_heads=rng.choice([None, 1]), hidden_size_per_layer_input=rng.choice([0, 8]),
+                 vocab_size_per_layer_input=250, use_double_wide_mlp=flip(),
+                 num_kv_shared_layers=rng.randint(0, max(0, n - 5)))
+        c["layer_types"] = c.get("layer_types", types("sliding_attention"))[:-1] + ["full_attention"]
+        if flip():
+            c.update(enable_moe_block=True, num_experts=rng.randint(1, 4), top_k_experts=1, moe_intermediate_size=24)
+    if model_type == "mistral4":
+        c.update(q_lora_rank=rng.choice([None, 16]), kv_lora_rank=12, qk_nope_head_dim=8, qk_rope_head_dim=4,
+                 v_head_dim=rng.choice([8, 12]), n_routed_experts=rng.randint(1, 4), num_experts_per_tok=1,
+                 first_k_dense_replace=rng.randint(0, n), n_shared_experts=rng.randint(0, 2), n_group=1,
+                 topk_group=1)
+    if model_type == "minimax_m2":
+        c.update(num_local_experts=rng.randint(1, 4), num_experts_per_tok=1,
+                 **({"rotary_dim": 8} if flip() else {}))
     if model_type == "gemma3n_text":
         c.update(vocab_size_per_layer_input=250, hidden_size_per_layer_input=8, laurel_rank=4,
                  altup_num_inputs=rng.randint(2, 4), intermediate_size=[rng.choice([64, 80]) for _ in range(n)])

@@ -133,7 +133,7 @@ SCALE_CASES = [
     ("gemma3_text", {"query_pre_attn_scalar": 40}), ("gemma3_text", {"query_pre_attn_scalar": 16}),
     ("gemma3n_text", GEMMA3N_SMALL),
     *[(t, {}) for t in sorted(FAMILIES) if t not in ("gemma2", "gemma3_text", "gemma3n_text", "gpt2",
-                                                   "deepseek_v2", "deepseek_v3", "kimi_k2")],
+                                                   "deepseek_v2", "deepseek_v3", "kimi_k2", "mistral4")],  # latent attention: no head_dim
 ]
 
 

@@ -31,11 +31,12 @@ class Family:
 
 
 def _all() -> dict[str, Family]:
-    from archcmp.hf.families import deepseek, gemma, gemma3n, glm, gpt, llama, llama4, qwen
+    from archcmp.hf.families import deepseek, gemma, gemma3n, gemma4, glm, gpt, llama, llama4, minimax, mistral4, olmo3, qwen
     from archcmp.hf.families import deepseek_v4, dsa, mistral_large4  # sparse and compressed attention
 
     families: dict[str, Family] = {}
-    for module in (llama, qwen, gemma, gemma3n, deepseek, glm, llama4, gpt, dsa, deepseek_v4, mistral_large4):
+    for module in (llama, qwen, gemma, gemma3n, deepseek, glm, llama4, gpt, gemma4, minimax, olmo3, mistral4, dsa,
+                   deepseek_v4, mistral_large4):
         for family in module.FAMILIES:
             families[family.model_type] = family
     return families
@@ -46,7 +47,7 @@ FAMILIES = _all()
 # Multimodal wrappers: the language model is ``text_config``, of this
 # model_type when the text config does not say.
 WRAPPERS = {"gemma3": "gemma3_text", "gemma3n": "gemma3n_text", "llama4": "llama4_text", "mistral3": "mistral",
-            "mistral_large4": "mistral_large4_text"}
+            "gemma4": "gemma4_text", "kimi_k25": "deepseek_v3", "mistral_large4": "mistral_large4_text"}
 # A wrapper without any text_config builds this one (``SubConfigSpec.init_kwargs``
 # of ``Mistral3Config``: Mistral Small 3.1's text model); the others their text class defaults.
 ABSENT_TEXT_CONFIG = {
