@@ -10,8 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from archcmp.checks_linear import NO_SECTION, check_linear
+from archcmp.checks_sparse import check_sparse
 from archcmp.schema.attention import SPAN_LABELS, LatentAttention, SoftmaxAttention
 from archcmp.schema.base import LayerPattern
+from archcmp.schema.compressed import CompressedAttention
 from archcmp.schema.linear import LINEAR_LABEL
 
 Finding = tuple[tuple[str | int, ...], str]
@@ -28,6 +30,7 @@ def check(spec) -> list[Finding]:
         *_extras(spec),
         *check_linear(spec, _pattern),
         *_said_once(spec),
+        *check_sparse(spec, _pattern),
     ]
 
 
@@ -47,6 +50,8 @@ def _attention_heads(spec) -> Iterator[Finding]:
 
 def _attention_layers(spec) -> Iterator[Finding]:
     att, at = spec.attention, ("attention",)
+    if isinstance(att, CompressedAttention):  # labels of its own: archcmp.checks_sparse
+        return
     linear = {LINEAR_LABEL} if spec.linear_attention is not None else set()
     missing = {} if linear else {LINEAR_LABEL: NO_SECTION[LINEAR_LABEL]}
     yield from _pattern(spec, att.layer_pattern, at + ("layer_pattern",), set(SPAN_LABELS) | linear, missing)

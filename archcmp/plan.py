@@ -10,25 +10,28 @@ analyzers sum over the plan and never look at model names or kinds.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import reduce
 from typing import Any
 
 from archcmp.kinds.base import Tensor
+from archcmp.kinds.compressed import CompressedMixer
 from archcmp.kinds.extras import AltUp, BlockNorms, Laurel, NormKind, PerLayerInput
 from archcmp.kinds.ffn import DenseFFN, MoEFFN
+from archcmp.kinds.hyper import HyperConnection
 from archcmp.kinds.latent import LatentMixer
 from archcmp.kinds.parallel import ParallelFFN
 from archcmp.kinds.softmax import SoftmaxMixer
 from archcmp.kinds.span import span_for
 from archcmp.plan_linear import LinearMixer, linear_mixer, sublayers
 from archcmp.plan_model import model_tensors
-from archcmp.schema import LatentAttention, ModelSpec, SoftmaxAttention
+from archcmp.plan_sparse import compressed_mixer, hyper_connection, latent_extras
+from archcmp.schema import CompressedAttention, LatentAttention, ModelSpec, SoftmaxAttention
 from archcmp.schema.linear import LINEAR_LABEL
 
-Mixer = SoftmaxMixer | LatentMixer | LinearMixer
+Mixer = SoftmaxMixer | LatentMixer | CompressedMixer | LinearMixer
 FFN = DenseFFN | MoEFFN | ParallelFFN
-Extra = AltUp | Laurel | PerLayerInput
+Extra = AltUp | Laurel | PerLayerInput | HyperConnection
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,8 @@ class Plan:
     vocab_size: int
     blocks: tuple[Block, ...]
     model_tensors: tuple[Tensor, ...]  # embeddings, head, final norm, model-level extras
+    # The block an MTP module copies, where it is not the last layer (DeepSeek-V4's attends like compress_ratios says)
+    mtp_block: Block | None = None
 
     def __iter__(self) -> Iterator[Block]:
         return iter(self.blocks)
@@ -100,7 +105,16 @@ def expand(spec: ModelSpec) -> Plan:
         blocks = tuple(_sublayer_block(spec, i) for i in range(spec.num_layers))
     else:
         blocks = tuple(_block(spec, i, labels[i], sources[i]) for i in range(spec.num_layers))
-    return Plan(spec.id, spec.hidden_size, spec.vocab_size, blocks, model_tensors(spec))
+    return Plan(spec.id, spec.hidden_size, spec.vocab_size, blocks, model_tensors(spec), _mtp_block(spec, blocks))
+
+
+def _mtp_block(spec: ModelSpec, blocks: tuple[Block, ...]) -> Block | None:
+    """DeepSeek-V4's MTP block: the last layer's FFN and extras, the
+    attention of ``attention.mtp_layer``."""
+    att = spec.attention
+    if spec.mtp is None or not isinstance(att, CompressedAttention):
+        return None
+    return replace(blocks[-1], mixer=compressed_mixer(spec, att.mtp_layer))
 
 
 def _block(spec: ModelSpec, index: int, label: str, kv_source: int) -> Block:
@@ -128,6 +142,8 @@ def _mixer(spec: ModelSpec, index: int, label: str, owns_cache: bool) -> Mixer:
     if label == LINEAR_LABEL:
         return linear_mixer(spec)
     att, h = spec.attention, spec.hidden_size
+    if isinstance(att, CompressedAttention):  # labels sliding, csa, hca: spans of their own
+        return compressed_mixer(spec, label)
     span = span_for(label, {"sliding": att.sliding_window, "chunked": att.chunk_size}.get(label))
     position, theta = _position(spec, index, label)
     common: dict[str, Any] = {"hidden": h, "num_heads": att.num_heads, "span": span, "position": position,
@@ -141,7 +157,7 @@ def _mixer(spec: ModelSpec, index: int, label: str, owns_cache: bool) -> Mixer:
         case LatentAttention():
             return LatentMixer(q_lora_rank=att.q_lora_rank, kv_lora_rank=att.kv_lora_rank,
                                qk_nope_head_dim=att.qk_nope_head_dim, qk_rope_head_dim=att.qk_rope_head_dim,
-                               v_head_dim=att.v_head_dim, **common)
+                               v_head_dim=att.v_head_dim, **latent_extras(att, h, index, position), **common)
     raise TypeError(f"no layer kind for attention {type(att).__name__}")
 
 
@@ -195,6 +211,9 @@ def _extras(spec: ModelSpec, norm: NormKind) -> tuple[Extra, ...]:
         extras.append(Laurel(h, spec.laurel.rank, norm))
     if spec.embeddings.per_layer:
         extras.append(PerLayerInput(h, spec.embeddings.per_layer.width, norm))
+    hyper = hyper_connection(spec)
+    if hyper:
+        extras.append(hyper)
     return tuple(extras)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from archcmp.kinds.base import Tensor
 from archcmp.kinds.extras import NormKind
+from archcmp.kinds.hyper import hyper_head_tensors
 from archcmp.schema import ModelSpec
 
 
@@ -25,6 +26,10 @@ def model_tensors(spec: ModelSpec) -> tuple[Tensor, ...]:
                   Tensor("altup_unembed_projections", "other", (h, h), copies=streams)]
     if not emb.tied_output:  # a tied head is the embedding table, counted once
         parts.append(Tensor("lm_head", "lm_head", (spec.vocab_size, h)))
+    if spec.positions.learned_frequencies:  # one alpha per rotary pair of the shared RoPE key
+        parts.append(Tensor("rotary_emb.alpha", "attention", (spec.attention.qk_rope_head_dim // 2,)))
+    if spec.hyper_connections:  # DeepSeek-V4's hc_head collapses the residual streams
+        parts += hyper_head_tensors(h, spec.hyper_connections.streams)
     if spec.norm.final:
         parts += norm.tensors("norm", h)
     return tuple(parts)

@@ -9,7 +9,6 @@ import shutil
 import sys
 
 import pytest
-
 from testpaths import DATA
 from timelimit import time_limit
 

@@ -8,14 +8,14 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from testpaths import DATA
+from timelimit import time_limit
 
 from archcmp.errors import ArchcmpError, SpecError
 from archcmp.hf.patterns import compress
 from archcmp.load import parse_spec
 from archcmp.schema import MAX_LAYERS, MAX_SIZE
 from archcmp.units import parse_bytes, parse_context, parse_contexts, parse_count
-from testpaths import DATA
-from timelimit import time_limit
 
 BASE = yaml.safe_load((DATA / "tiny.yaml").read_text())
 # Every integer a spec states, as (section or None, field).

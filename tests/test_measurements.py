@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 import yaml
+from testpaths import DATA
 
 from archcmp.analysis.deployment import Deployment
 from archcmp.analysis.sharding import resolve_layout
@@ -14,7 +15,6 @@ from archcmp.analysis.speed import device_peak, speed
 from archcmp.analysis.weight_formats import weight_format
 from archcmp.hardware.catalog import Catalog
 from archcmp.registry import Registry
-from testpaths import DATA
 
 CORPUS = yaml.safe_load((DATA / "measurements.yaml").read_text())["measurements"]
 REGISTRY, CATALOG = Registry(use_env=False), Catalog(use_env=False)

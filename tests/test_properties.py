@@ -5,12 +5,12 @@ from __future__ import annotations
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from timelimit import time_limit
 
 from archcmp.analysis.params import count_params
 from archcmp.errors import SpecError
 from archcmp.load import parse_spec
 from specs import tiny_data
-from timelimit import time_limit
 
 BASE = tiny_data()
 

@@ -11,9 +11,9 @@ def test_alias_output_names_resolved_id(run):
 
 
 def test_unknown_name_suggests(run):
-    status, out, err = run("params", "deepseek-v4")
+    status, out, err = run("params", "deepseek-v5")
     assert status == 2 and out == ""
-    assert err.strip() == "error: unknown model 'deepseek-v4'; did you mean deepseek-v3, deepseek?"
+    assert err.strip() == "error: unknown model 'deepseek-v5'; did you mean deepseek-v4, deepseek-v3, deepseek?"
 
 
 def test_path_argument(run):

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 import yaml
+from testpaths import DATA
 
 from archcmp.errors import SpecError
 from archcmp.load import parse_spec
-from testpaths import DATA
 
 TINY = (DATA / "tiny.yaml").read_text()
 

@@ -6,11 +6,11 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
+from testpaths import bundled_ids
 
 from archcmp.analysis.params import count_params
 from archcmp.plan import expand
 from archcmp.registry import Registry
-from testpaths import bundled_ids
 
 REGISTRY = Registry(use_env=False)
 

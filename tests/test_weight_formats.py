@@ -7,9 +7,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from archcmp.plan import expand
 from archcmp.analysis.weight_formats import NAMES, matrix_bytes, weight_format
 from archcmp.errors import ArchcmpError
+from archcmp.plan import expand
 from archcmp.registry import Registry
 
 N = 4096 * 4096  # elements of a 4096 × 4096 matrix

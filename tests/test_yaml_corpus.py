@@ -5,10 +5,10 @@ a segfault in libyaml's composer, or hours in its parser)."""
 from __future__ import annotations
 
 import pytest
+from timelimit import time_limit
 
 from archcmp.errors import SpecError
 from archcmp.yamlload import load_yaml
-from timelimit import time_limit
 
 MERGE_BOMB = "a0: &a0 {k: 1, j: 2}\n" + "".join(
     f"a{i}: &a{i} {{<<: [*a{i - 1}, *a{i - 1}, *a{i - 1}]}}\n" for i in range(1, 30))

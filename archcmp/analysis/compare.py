@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from archcmp.analysis.facts import Fact, card
 from archcmp.analysis.factvalues import jsonable
 from archcmp.analysis.flops import count_flops
-from archcmp.analysis.kvcache import kv_cache
+from archcmp.analysis.kvcache import UnansweredCache, kv_cache
 from archcmp.analysis.params import count_params
 from archcmp.plan import expand
 from archcmp.schema import ModelSpec
@@ -77,14 +77,17 @@ def cost_facts(spec: ModelSpec, options: Options, plan=None) -> list[Fact]:
     """KV cache and FLOPs at the context for one sequence, as the kvcache and
     flops commands count them (MLA decode absorbed)."""
     plan = plan or expand(spec)
-    kv = kv_cache(spec, options.context, batch=1, dtype=options.dtype, convention=options.convention, plan=plan,
-                  state_dtype=options.state_dtype)
+    try:
+        kv = kv_cache(spec, options.context, batch=1, dtype=options.dtype, convention=options.convention, plan=plan,
+                      state_dtype=options.state_dtype, strict=True)
+    except UnansweredCache:  # vLLM has no such layout (DeepSeek-V4 but in fp8): no figure, not a guess
+        kv = None
     flops = count_flops(spec, options.context, options.attention, plan=plan)
     g = "Cost"
     return [
-        Fact(g, "kv_bytes_per_token_all_layers", kv.kv_bytes_per_token_all_layers, "bytes"),
-        Fact(g, "kv_bytes_per_token_full_layers", kv.kv_bytes_per_token_full_layers, "bytes"),
-        Fact(g, "kv_bytes", kv.kv_bytes, "bytes"),
+        Fact(g, "kv_bytes_per_token_all_layers", kv and kv.kv_bytes_per_token_all_layers, "bytes"),
+        Fact(g, "kv_bytes_per_token_full_layers", kv and kv.kv_bytes_per_token_full_layers, "bytes"),
+        Fact(g, "kv_bytes", kv and kv.kv_bytes, "bytes"),
         Fact(g, "prefill_flops_per_token", flops.prefill_flops_per_token, "flops"),
         Fact(g, "decode_flops_per_token", flops.decode.total, "flops"),
     ]

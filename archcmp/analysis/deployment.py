@@ -14,13 +14,17 @@ vLLM convention (as ``archcmp kvcache``: ``min(context, window)`` tokens of
 a sliding layer), with softmax K/V split by heads, ``max(1, kv_heads // TP)``
 per GPU, and an MLA latent whole on every TP rank; a KV-shared layer holds
 nothing. Parts without ``held`` are fixed states, once per sequence. A layer
-kind with no sharding rule here is an error, never a guess.
+kind with no sharding rule here is an error, never a guess. A part vLLM packs
+for the cache dtype is counted packed (``fp8_ds_mla`` for DSA in fp8); one it
+stores in one layout only (DeepSeek-V4's ``fp8_ds_mla``) in that layout,
+whatever the cache dtype, since a server has no other.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from fractions import Fraction
 from functools import cached_property, lru_cache
 
 from archcmp.analysis.kvcache import DTYPE_BITS, dtype_bits, packed_bytes
@@ -29,9 +33,10 @@ from archcmp.analysis.sharding_linear import LINEAR_MIXERS
 from archcmp.analysis.weight_formats import WeightFormat
 from archcmp.errors import ArchcmpError
 from archcmp.kinds.base import CachePart, Tensor
+from archcmp.kinds.compressed import CompressedMixer
 from archcmp.kinds.ffn import MoEFFN
-from archcmp.kinds.parallel import ParallelFFN
 from archcmp.kinds.latent import LatentMixer
+from archcmp.kinds.parallel import ParallelFFN
 from archcmp.kinds.softmax import SoftmaxMixer
 from archcmp.plan import Block, expand
 from archcmp.schema import ModelSpec
@@ -154,9 +159,10 @@ class Deployment:
 
     def cache_bytes_per_token(self, stage: int) -> int:
         """What one more token adds once every window is full (growing, uncapped parts)."""
-        parts = [p for i in self.stages[stage] for p in self.caches[i].parts
-                 if p.grows and p.cap is None and p.stride == 1]
-        return sum(packed_bytes(p.elements, DTYPE_BITS[p.dtype] if p.dtype else self.kv_bits) for p in parts)
+        parts = [p for i in self.stages[stage] for p in self.caches[i].parts if p.grows and p.cap is None]
+        # a part holding one entry per `stride` tokens (DeepSeek-V4's compressed entries) adds 1/stride of one
+        bits = sum(Fraction(p.elements * (DTYPE_BITS[p.dtype] if p.dtype else self.kv_bits), p.stride) for p in parts)
+        return -(-bits.numerator // (8 * bits.denominator))
 
     def state_bytes(self, stage: int, batch: int) -> int:
         """Fixed states (recurrent layers), once per sequence."""
@@ -192,8 +198,18 @@ class Deployment:
     def _layer_cache(self, block: Block) -> LayerCache:
         if block.mixer is None:  # a block of an FFN alone caches nothing
             return LayerCache(block.index, (), None)
-        parts = tuple(self._part(block, part) for part in block.mixer.cache("vllm"))
+        parts = tuple(self._part(block, part) for part in self._stored(block))
         return LayerCache(block.index, parts, None if block.mixer.span is None else block.mixer.span.window)
+
+    def _stored(self, block: Block) -> list[CachePart]:
+        stored = []
+        for part in block.mixer.cache("vllm"):
+            layout = part.layout(self.kv_dtype) or (part.layouts[0] if part.only_layouts else None)
+            if layout is None:
+                stored.append(part)
+                continue
+            stored += [CachePart(f"{part.name}.{name}", (n,), part.held, dtype) for name, n, dtype in layout.parts]
+        return stored
 
     def _part(self, block: Block, part: CachePart) -> PartCache:
         """One GPU's share of a cached tensor: softmax K/V by heads, an MLA
@@ -201,7 +217,7 @@ class Deployment:
         match block.mixer:
             case SoftmaxMixer(num_kv_heads=kv):
                 elements = part.elements // kv * max(1, kv // self.layout.tp)
-            case LatentMixer():
+            case LatentMixer() | CompressedMixer():  # one latent, or one K=V head: whole on every rank
                 elements = part.elements
             case mixer if isinstance(mixer, LINEAR_MIXERS):  # each rank keeps its heads' conv and state share
                 elements = part.elements // self.layout.tp

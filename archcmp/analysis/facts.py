@@ -16,9 +16,8 @@ from dataclasses import dataclass
 from archcmp.analysis import factvalues as fv
 from archcmp.analysis.facts_linear import linear_facts
 from archcmp.analysis.params import ParamsResult, count_params
-from archcmp.kinds.ffn import DenseFFN
 from archcmp.plan import Plan, expand
-from archcmp.schema import LatentAttention, ModelSpec, SoftmaxAttention
+from archcmp.schema import CompressedAttention, LatentAttention, ModelSpec, SoftmaxAttention
 
 
 @dataclass(frozen=True)
@@ -60,20 +59,24 @@ def _attention(spec: ModelSpec, plan: Plan) -> list[Fact]:
     att, g = spec.attention, "Attention"
     soft = att if isinstance(att, SoftmaxAttention) else None
     mla = att if isinstance(att, LatentAttention) else None
+    kv_head = att if isinstance(att, CompressedAttention) else None  # DeepSeek-V4: one K=V head
     biases = tuple(n for n, on in (("qkv", att.qkv_bias), ("out", att.out_bias)) if on)
+    lora = (mla.q_lora_rank or "full_rank") if mla else kv_head and kv_head.q_lora_rank
     return [
-        Fact(g, "attention_kind", fv.attention_layout(att.kind, plan), "layout"),
+        Fact(g, "attention_kind", fv.attention_layout(att.kind, plan, _indexer(spec)), "layout"),
         Fact(g, "num_heads", att.num_heads),
-        Fact(g, "num_kv_heads", soft and fv.per_span(plan, "num_kv_heads"), "per_span"),
-        Fact(g, "head_dim", soft and fv.per_span(plan, "head_dim"), "per_span"),
+        Fact(g, "num_kv_heads", fv.per_span(plan, "num_kv_heads") if soft else kv_head and 1, "per_span"),
+        Fact(g, "head_dim", fv.per_span(plan, "head_dim") if soft or kv_head else None, "per_span"),
         Fact(g, "k_eq_v", _k_eq_v_spans(plan) if soft else None, "k_eq_v"),
-        Fact(g, "q_lora_rank", (mla.q_lora_rank or "full_rank") if mla else None, "q_lora"),
+        Fact(g, "q_lora_rank", lora, "q_lora"),
         Fact(g, "kv_lora_rank", mla and mla.kv_lora_rank),
         Fact(g, "qk_head_dims", fv.LatentDims(mla.qk_nope_head_dim, mla.qk_rope_head_dim) if mla else None, "dims"),
         Fact(g, "v_head_dim", mla and mla.v_head_dim),
         Fact(g, "qk_norm", soft.qk_norm if soft else "none"),
         Fact(g, "bias", biases, "names"),
-        Fact(g, "sinks", bool(soft and soft.sinks), "yesno"),
+        Fact(g, "sinks", bool(soft and soft.sinks) or kv_head is not None, "yesno"),
+        Fact(g, "grouped_output", fv.GroupedOutput(kv_head.o_groups, kv_head.o_lora_rank) if kv_head else None,
+             "grouped_output"),
         Fact(g, "score_scale", fv.ScoreScale(att.unit_scale, att.query_scale_dim)
              if att.unit_scale or att.query_scale_dim else None, "scale"),
         Fact(g, "logit_softcapping", att.logit_softcapping),
@@ -83,6 +86,18 @@ def _attention(spec: ModelSpec, plan: Plan) -> list[Fact]:
         # rows only a gated-attention model has (Qwen3-Next, Qwen3.5)
         *([Fact(g, "output_gate", True, "yesno")] if soft and soft.output_gate else []),
     ]
+
+
+def _indexer(spec: ModelSpec) -> fv.IndexerFact | None:
+    """DSA's indexer runs on its ``full`` layers, DeepSeek-V4's on CSA layers."""
+    att = spec.attention
+    indexer = getattr(att, "indexer", None)
+    if indexer is None:
+        return None
+    owner = "csa" if isinstance(att, CompressedAttention) else "full"
+    pattern = att.layer_pattern if isinstance(att, CompressedAttention) else indexer.layer_pattern
+    layers = pattern.labels(spec.num_layers).count(owner)
+    return fv.IndexerFact(indexer.num_heads, indexer.head_dim, indexer.topk, layers, spec.num_layers)
 
 
 def _positions(spec: ModelSpec, plan: Plan) -> list[Fact]:
@@ -117,7 +132,7 @@ def _ffn(spec: ModelSpec, plan: Plan) -> list[Fact]:
     router = None
     if moe and (moe.router_scoring, moe.normalize_top_k, moe.routed_scaling_factor) != (None, None, None):
         router = fv.Router(moe.router_scoring, moe.experts_per_token, moe.normalize_top_k,
-                           moe.routed_scaling_factor)
+                           moe.routed_scaling_factor, moe.hash_layers)
     return [
         Fact(g, "ffn", fv.FFNKind(moe is not None, spec.ffn.gated, spec.ffn.activation), "ffn"),
         Fact(g, "dense_intermediate_size", dense_sizes[0] if len(dense_sizes) == 1 else dense_sizes or None,
@@ -139,7 +154,7 @@ def _norm(spec: ModelSpec) -> list[Fact]:
 
 
 def _extras(spec: ModelSpec, plan: Plan) -> list[Fact]:
-    g, ple, m = "Extras", spec.embeddings.per_layer, spec.matformer
+    g, ple, m, hc = "Extras", spec.embeddings.per_layer, spec.matformer, spec.hyper_connections
     shared = [block.index for block in plan if block.kv_source != block.index]
     return [
         Fact(g, "per_layer_embeddings", (ple.vocab_size, spec.num_layers, ple.width) if ple else None, "dims_x"),
@@ -148,6 +163,8 @@ def _extras(spec: ModelSpec, plan: Plan) -> list[Fact]:
         Fact(g, "matformer", fv.MatFormerFact(m.parent, tuple(m.nested)) if m else None, "matformer"),
         Fact(g, "kv_sharing", (shared[0], shared[-1]) if shared else None, "kv_sharing"),
         Fact(g, "mtp", spec.mtp and spec.mtp.num_modules, "modules"),
+        Fact(g, "hyper_connections", fv.HyperConnectionsFact(hc.streams, hc.sinkhorn_iterations) if hc else None,
+             "hyper"),
         Fact(g, "final_logit_softcapping", spec.final_logit_softcapping),
     ]
 

@@ -29,37 +29,56 @@ def runs(labels: list[str]) -> tuple[Run, ...]:
 
 @dataclass(frozen=True)
 class SpanCount:
-    span: str  # "full" | "sliding" | "chunked"
+    span: str  # "full" | "sliding" | "chunked" | "csa" | "hca"
     window: int | None
+    num_layers: int
+
+
+@dataclass(frozen=True)
+class IndexerFact:
+    """A lightning indexer (DSA, CSA): heads × head dim, the keys each query
+    keeps, and on how many layers it runs (the others reuse a selection)."""
+
+    num_heads: int
+    head_dim: int
+    topk: int
+    layers: int
     num_layers: int
 
 
 @dataclass(frozen=True)
 class AttentionLayout:
     """The attention kind and how many layers attend in each span, in the
-    order sliding, chunked, full."""
+    order sliding, chunked, full (then compressed ones), and the lightning
+    indexer that picks the keys, if any."""
 
     kind: str
     spans: tuple[SpanCount, ...]
+    indexer: IndexerFact | None = None
+    # tokens per compressed entry of each compressed span (DeepSeek-V4: csa 4, hca 128)
+    ratios: tuple[tuple[str, int], ...] = ()
 
 
 def mixer_label(mixer) -> str:
-    """A softmax layer's span (``full``, ``sliding``, ``chunked``), else the
-    kind of its linear mixer, which has no span."""
+    """A softmax layer's span (``full``, ``sliding``, ``chunked``, ``csa``,
+    ``hca``), else the kind of its linear mixer, which has no span."""
     return mixer.kind if mixer.span is None else mixer.span.kind
 
 
-def attention_layout(kind: str, plan) -> AttentionLayout:
+def attention_layout(kind: str, plan, indexer: IndexerFact | None = None) -> AttentionLayout:
     """The softmax layers only: a hybrid's linear layers have their own facts."""
     counts: dict[tuple, int] = {}
+    ratios: dict[str, int] = {}
     for block in plan.mixer_blocks():
         span = block.mixer.span
         if span is None:
             continue
         counts[(span.kind, span.window)] = counts.get((span.kind, span.window), 0) + 1
-    order = ("sliding", "chunked", "full")
+        if getattr(span, "ratio", None):  # a compressed span
+            ratios[span.kind] = span.ratio
+    order = ("sliding", "chunked", "full", "csa", "hca")
     spans = sorted((SpanCount(s, w, n) for (s, w), n in counts.items()), key=lambda c: order.index(c.span))
-    return AttentionLayout(kind, tuple(spans))
+    return AttentionLayout(kind, tuple(spans), indexer, tuple(ratios.items()))
 
 
 @dataclass(frozen=True)
@@ -186,6 +205,22 @@ class Router:
     top_k: int
     normalize_top_k: bool | None
     routed_scaling_factor: float | None
+    hash_layers: int = 0  # leading layers that route by a token-id table (DeepSeek-V4)
+
+
+@dataclass(frozen=True)
+class GroupedOutput:
+    """DeepSeek-V4's output projection: heads in ``groups``, each group to
+    ``rank``, then one matrix to the hidden size."""
+
+    groups: int
+    rank: int
+
+
+@dataclass(frozen=True)
+class HyperConnectionsFact:
+    streams: int
+    sinkhorn_iterations: int
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,9 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class FlopCount:
     """One workload's FLOPs by component; ``attention_core`` (softmax
-    scores and values) and ``linear_mixer_core`` (linear layers' conv and
-    recurrence) are the token mixing, everything else the linear part."""
+    scores and values), ``linear_mixer_core`` (linear layers' conv and
+    recurrence) and ``indexer_core`` (a sparse layer's lightning indexer
+    scoring keys) are the token mixing, everything else the linear part."""
 
     components: dict[str, int]
 
@@ -23,8 +24,13 @@ class FlopCount:
         return self.components.get("linear_mixer_core", 0)
 
     @property
+    def indexer(self) -> int:
+        """The lightning indexers' key scoring (0 without DSA or CSA)."""
+        return self.components.get("indexer_core", 0)
+
+    @property
     def linear(self) -> int:
-        return self.total - self.attention - self.linear_mixing
+        return self.total - self.attention - self.linear_mixing - self.indexer
 
     @property
     def total(self) -> int:
@@ -39,6 +45,8 @@ class FlopCount:
         }
         if "linear_mixer_core" in self.components:
             data[f"{prefix}_linear_mixer_core_flops"] = self.linear_mixing
+        if "indexer_core" in self.components:
+            data[f"{prefix}_indexer_core_flops"] = self.indexer
         return data
 
 
@@ -54,10 +62,11 @@ class TrainingFlops:
     six_nd_flops: int  # N = active params, embeddings included
     six_nd_excl_embedding_flops: int  # N = active params without the input table(s)
     linear_mixer: int = 0  # token mixing of linear-attention and state-space layers
+    indexer: int = 0  # lightning indexers' key scoring (DSA, CSA)
 
     @property
     def flops(self) -> int:
-        return self.linear + self.attention + self.linear_mixer
+        return self.linear + self.attention + self.linear_mixer + self.indexer
 
     @property
     def ratio_to_6nd(self) -> float:
@@ -73,12 +82,12 @@ class TrainingFlops:
             "train_flops": self.flops,
             "train_linear_flops": self.linear,
             "train_attention_flops": self.attention,
-            "train_linear_mixer_core_flops": self.linear_mixer,
             "train_6nd_flops": self.six_nd_flops,
             "train_6nd_ratio": self.ratio_to_6nd,
             "train_6nd_excl_embedding_flops": self.six_nd_excl_embedding_flops,
             "train_6nd_excl_embedding_ratio": self.ratio_to_6nd_excl_embedding,
-        }
+        } | ({"train_linear_mixer_core_flops": self.linear_mixer} if self.linear_mixer else {}) | (
+            {"train_indexer_core_flops": self.indexer} if self.indexer else {})
 
 
 @dataclass(frozen=True)

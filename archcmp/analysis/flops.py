@@ -26,10 +26,11 @@ from archcmp.errors import ArchcmpError
 from archcmp.kinds.base import (
     ATTENTION_MODES,
     FLOP_COMPONENTS,
-    LINEAR_FLOP_COMPONENTS,
     MLA_DECODE_FORMS,
+    OPTIONAL_FLOP_COMPONENTS,
     FlopOptions,
-    ordered_components,
+    matrix_macs,
+    with_optional,
 )
 from archcmp.plan import Plan, expand
 from archcmp.schema import ModelSpec
@@ -64,9 +65,9 @@ def forward_flops(plan: Plan, tokens: int, options: FlopOptions, head_positions:
     output head applied to ``head_positions`` of them."""
     parts = {name: flops * tokens for name, flops in linear_per_token(plan).items()}
     parts["lm_head"] = head_positions * head_flops(plan)
-    for block in plan.mixer_blocks():  # softmax scores and values, or a linear layer's conv and recurrence
-        mixer = block.mixer
-        parts[mixer.core_component] = parts.get(mixer.core_component, 0) + mixer.prefill_core_flops(tokens, options)
+    # scores and values (a sparse layer's indexer scoring apart), or a linear layer's conv and recurrence
+    for block in plan.mixer_blocks():
+        _add_to(parts, block.mixer.prefill_core_parts(tokens, options))
     return _ordered(parts)
 
 
@@ -76,10 +77,13 @@ def decode_flops(plan: Plan, cached: int, options: FlopOptions) -> FlopCount:
     parts = linear_per_token(plan)
     parts["lm_head"] = head_flops(plan)
     for block in plan.mixer_blocks():
-        mixer = block.mixer
-        parts[mixer.core_component] = parts.get(mixer.core_component, 0) + mixer.decode_core_flops(cached + 1,
-                                                                                                   options)
+        _add_to(parts, block.mixer.decode_core_parts(cached + 1, options))
     return _ordered(parts)
+
+
+def _add_to(parts: dict[str, int], more: dict[str, int]) -> None:
+    for name, flops in more.items():
+        parts[name] = parts.get(name, 0) + flops
 
 
 def training_flops(spec: ModelSpec, plan: Plan, context: int, options: FlopOptions, tokens: int) -> TrainingFlops:
@@ -92,6 +96,7 @@ def training_flops(spec: ModelSpec, plan: Plan, context: int, options: FlopOptio
         linear=3 * sequence.linear // context * tokens,  # a whole multiple of context: exact
         attention=(6 * sequence.attention * tokens + context) // (2 * context),  # rounded, in integers
         linear_mixer=(6 * sequence.linear_mixing * tokens + context) // (2 * context),
+        indexer=(6 * sequence.indexer * tokens + context) // (2 * context),
         six_nd_flops=6 * counts.active_params * tokens,
         six_nd_excl_embedding_flops=6 * counts.active_params_excl_embedding * tokens,
     )
@@ -105,6 +110,9 @@ def linear_per_token(plan: Plan) -> dict[str, int]:
         for name, macs in block.macs().items():
             parts[name] = parts.get(name, 0) + 2 * repeats * macs
     parts["other"] += 2 * sum(t.elements for t in plan.model_tensors if t.component == "other")
+    # DeepSeek-V4's hc_head: its fn collapses the residual streams at every position
+    hyper = [t for t in plan.model_tensors if t.component == "hyper_connections"]
+    _add_to(parts, {name: 2 * macs for name, macs in matrix_macs(tuple(hyper)).items()})
     return parts
 
 
@@ -114,4 +122,4 @@ def head_flops(plan: Plan) -> int:
 
 
 def _ordered(parts: dict[str, int]) -> FlopCount:
-    return FlopCount(ordered_components(parts, COMPONENTS, LINEAR_FLOP_COMPONENTS))
+    return FlopCount(with_optional(parts, COMPONENTS, OPTIONAL_FLOP_COMPONENTS))

@@ -20,6 +20,7 @@ rounds.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from fractions import Fraction
 
 from archcmp.analysis.kvresult import BudgetFit, KindTotal, KVCacheResult, LayerKV, StatePart
 from archcmp.errors import ArchcmpError
@@ -52,6 +53,9 @@ class CacheRequest:
     dtype: str = "bf16"
     convention: str = "vllm"
     state_dtype: str | None = None  # overrides the dtype of every recurrent state
+    # A part the convention stores in one layout only (vLLM's DeepSeek-V4):
+    # refuse another dtype (strict), or count the layout the engine has.
+    strict: bool = False
 
     def bits(self, part: CachePart) -> int:
         return DTYPE_BITS[self.dtype_of(part)]
@@ -73,21 +77,56 @@ def parts_bytes(parts: tuple[CachePart, ...], request: CacheRequest) -> int:
 
 
 def block_bytes(block: Block, request: CacheRequest) -> int:
-    return parts_bytes(block.mixer.cache(request.convention), request)
+    return parts_bytes(block_parts(block, request), request)
+
+
+class UnansweredCache(ArchcmpError):
+    """The convention stores some part only in layouts of other dtypes."""
+
+
+def block_parts(block: Block, request: CacheRequest) -> tuple[CachePart, ...]:
+    """What the block's mixer caches under the request's convention, with a
+    part the convention packs for this dtype replaced by the packed record's
+    parts (vLLM's ``fp8_ds_mla``)."""
+    stored: list[CachePart] = []
+    for part in block.mixer.cache(request.convention):
+        layout = part.layout(request.dtype)
+        if layout is not None:
+            stored += [CachePart(f"{part.name}.{name}", (n,), part.held, dtype) for name, n, dtype in layout.parts]
+        elif part.only_layouts and not request.strict:  # what the server allocates, whatever was asked
+            layout = part.layouts[0]
+            stored += [CachePart(f"{part.name}.{name}", (n,), part.held, dtype) for name, n, dtype in layout.parts]
+        elif part.only_layouts:
+            names = " or ".join(f"{option.name} (--dtype {option.dtype})" for option in part.layouts)
+            asks = " or ".join(f"--dtype {option.dtype}" for option in part.layouts)
+            raise UnansweredCache(f"--convention {request.convention} stores layer {block.index}'s {part.name} "
+                                  f"only as {names}, so a {request.dtype} cache has no exact answer under it: "
+                                  f"ask {asks}, or --convention transformers for {request.dtype}")
+        else:
+            stored.append(part)
+    return tuple(stored)
 
 
 def kv_cache(spec: ModelSpec, context: int, batch: int = 1, dtype: str = "bf16", budget_bytes: int | None = None,
-             convention: str = "vllm", plan: Plan | None = None, state_dtype: str | None = None) -> KVCacheResult:
+             convention: str = "vllm", plan: Plan | None = None, state_dtype: str | None = None,
+             strict: bool = False) -> KVCacheResult:
     """The cache of ``batch`` sequences of ``context`` tokens each.
-    ``state_dtype`` overrides the dtype of linear layers' recurrent states."""
+    ``state_dtype`` overrides the dtype of linear layers' recurrent states.
+    ``strict``: a dtype the convention cannot store some part in
+    (DeepSeek-V4 under vLLM but in fp8) raises :class:`UnansweredCache`
+    rather than counting the engine's one layout."""
     dtype_bits(dtype)
     if state_dtype is not None:
         dtype_bits(state_dtype)
     _check_choice("convention", convention, CONVENTIONS)
     _check_positive(context, "context")
     _check_positive(batch, "batch")
-    plan, request = plan or expand(spec), CacheRequest(context, batch, dtype, convention, state_dtype)
-    layers = tuple(_layer_kv(block, request) for block in plan.mixer_blocks())
+    plan = plan or expand(spec)
+    request = CacheRequest(context, batch, dtype, convention, state_dtype=state_dtype, strict=strict)
+    try:
+        layers = tuple(_layer_kv(block, request) for block in plan.mixer_blocks())
+    except UnansweredCache as exc:
+        raise UnansweredCache(f"{spec.id}: {exc}") from None
     return KVCacheResult(
         model=spec.id,
         context=context,
@@ -120,7 +159,7 @@ def _check_choice(what: str, value: str, choices: tuple[str, ...]) -> None:
 
 def _layer_kv(block: Block, request: CacheRequest) -> LayerKV:
     mixer = block.mixer
-    parts = mixer.cache(request.convention)
+    parts = block_parts(block, request)
     growing = [part for part in parts if part.held is not None]
     fixed = [part for part in parts if part.held is None]
     held = [part.held for part in growing if part.held is not None]
@@ -140,13 +179,14 @@ def _layer_kv(block: Block, request: CacheRequest) -> LayerKV:
 
 def bytes_per_token(plan: Plan, request: CacheRequest, growing_only: bool = False) -> int:
     """What one more token adds over every layer (or over the layers whose
-    cache grows without bound), packed once."""
-    bits = 0
+    cache grows without bound), packed once; a part holding one entry per
+    ``stride`` tokens adds 1/stride of one."""
+    bits = Fraction(0)
     for block in plan.mixer_blocks():
-        for part in block.mixer.cache(request.convention):
+        for part in block_parts(block, request):
             if part.held is not None and (part.held.grows or not growing_only):
-                bits += part.elements * request.bits(part)
-    return -(-bits // 8)
+                bits += part.elements * request.bits(part) * part.held.per_token
+    return -(-bits.numerator // (8 * bits.denominator))
 
 
 def _mha_bytes(block: Block, request: CacheRequest) -> int:
@@ -161,7 +201,7 @@ def _expanded_bytes(plan: Plan, request: CacheRequest) -> int | None:
     if all(layout is None for layout in layouts):
         return None
     # a layer with no other layout (a linear layer's fixed state) keeps its own cache in the figure
-    return sum(parts_bytes(block.mixer.cache(request.convention) if layout is None else layout, request)
+    return sum(parts_bytes(block_parts(block, request) if layout is None else layout, request)
                for block, layout in zip(blocks, layouts))
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from archcmp.kinds.base import LINEAR_PARAM_COMPONENTS, PARAM_COMPONENTS, Tensor, ordered_components
+from archcmp.kinds.base import OPTIONAL_PARAM_COMPONENTS, PARAM_COMPONENTS, Tensor, with_optional
 from archcmp.plan import Plan, expand
 from archcmp.schema import ModelSpec
 
@@ -57,8 +57,8 @@ def count_params(spec: ModelSpec, plan: Plan | None = None) -> ParamsResult:
     _add(total, active, plan.model_tensors, 1)
     for block, repeats in plan.distinct_blocks():
         _add(total, active, block.tensors(), repeats)
-    total = ordered_components(total, COMPONENTS, LINEAR_PARAM_COMPONENTS)
-    active = ordered_components(active, COMPONENTS, LINEAR_PARAM_COMPONENTS)
+    total = with_optional(total, COMPONENTS, OPTIONAL_PARAM_COMPONENTS)
+    active = with_optional(active, COMPONENTS, OPTIONAL_PARAM_COMPONENTS)
     active_sum = sum(active.values())
     return ParamsResult(
         model=spec.id,
@@ -79,13 +79,15 @@ def _add(total: dict[str, int], active: dict[str, int], tensors: tuple[Tensor, .
 
 def _optional_modules(spec: ModelSpec, plan: Plan) -> dict[str, int]:
     """DeepSeek-V3's MTP module (arXiv:2412.19437, §2.2): one block like the
-    last layer, ``eh_proj`` (2h → h) and three norms (``enorm``, ``hnorm``
+    last layer (DeepSeek-V4's: attending as ``attention.mtp_layer`` says), ``eh_proj`` (2h → h) and three norms (``enorm``, ``hnorm``
     and the shared head's); embedding and output head are shared with the
     main model."""
     if spec.mtp is None:
         return {}
-    last = plan.blocks[-1]
+    last = plan.mtp_block or plan.blocks[-1]
     norms = [t for t in last.norms.norm.tensors("enorm", spec.hidden_size)]
     block = sum(t.elements for t in last.tensors())
-    per_module = block + 2 * spec.hidden_size ** 2 + 3 * sum(t.elements for t in norms)
+    # DeepSeek-V4's MTP block collapses its streams with an hc_head of its own
+    hyper = sum(t.elements for t in plan.model_tensors if t.component == "hyper_connections")
+    per_module = block + 2 * spec.hidden_size ** 2 + 3 * sum(t.elements for t in norms) + hyper
     return {"mtp": spec.mtp.num_modules * per_module}

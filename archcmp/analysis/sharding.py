@@ -14,7 +14,10 @@ parallel layers, ``vllm/model_executor/layers/linear.py``, ``fused_moe``,
 * Vocabulary (embedding, output head, Gemma 3n's per-layer table): rows ÷ TP,
   rounded up (vLLM also pads to a multiple of 64 rows: at most 63 more).
 * MLA's ``q_a_proj`` and ``kv_a_proj_with_mqa`` and their norms, routers,
-  norms and Gemma 3n's AltUp/LAuReL modules: replicated on every rank.
+  norms and Gemma 3n's AltUp/LAuReL modules: replicated on every rank; so
+  are DSA's indexer (``ReplicatedLinear`` in vLLM) and, here, DeepSeek-V4's
+  K=V head, compressors, grouped output projection and hyper-connections
+  (only its ``q_b_proj`` is split by heads: an upper bound per GPU).
 * Routed experts: without EP, every expert is split like a dense MLP over the
   TP ranks; with ``EP > 1`` the experts are spread over the ``TP × DP`` GPUs of
   a stage, ``ceil(experts / EP)`` per GPU, each split ``TP × DP / EP`` ways.
@@ -31,9 +34,10 @@ from dataclasses import dataclass
 from archcmp.analysis.sharding_linear import LINEAR_MIXERS, linear_problem, linear_shard_shape
 from archcmp.errors import ArchcmpError
 from archcmp.kinds.base import Tensor
+from archcmp.kinds.compressed import CompressedMixer
 from archcmp.kinds.ffn import DenseFFN, MoEFFN
-from archcmp.kinds.parallel import ParallelFFN
 from archcmp.kinds.latent import LatentMixer
+from archcmp.kinds.parallel import ParallelFFN
 from archcmp.kinds.softmax import SoftmaxMixer
 from archcmp.plan import Plan, expand
 from archcmp.schema import ModelSpec
@@ -116,7 +120,7 @@ def _mixer_problem(mixer, tp: int, model: str) -> str | None:
             if kv % tp and tp % kv:
                 return (f"--tp {tp} and the {kv} KV heads of {model}: TP must divide the KV heads "
                         "or be a multiple of them")
-        case LatentMixer():
+        case LatentMixer() | CompressedMixer():
             if mixer.num_heads % tp:
                 return f"--tp {tp} does not divide the {mixer.num_heads} attention heads of {model}"
         case _:

@@ -9,8 +9,20 @@ import typer
 
 from archcmp.app import FormatOption, ModelsArgument, SpecsOption, app, resolve_all
 from archcmp.commands.deploy_options import (
-    BasisOption, BatchOption, EpOption, GpuOption, HardwareOption, KvDtypeOption, MemUtilOption, PpOption,
-    ReserveOption, ScopeOption, TpOption, WeightsOption, catalog, memory_args,
+    BasisOption,
+    BatchOption,
+    EpOption,
+    GpuOption,
+    HardwareOption,
+    KvDtypeOption,
+    MemUtilOption,
+    PpOption,
+    ReserveOption,
+    ScopeOption,
+    TpOption,
+    WeightsOption,
+    catalog,
+    memory_args,
 )
 
 FIT_CONTEXT = "4k"  # a chat-length default; --ctx states the real one, and max context is always shown

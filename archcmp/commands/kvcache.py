@@ -62,7 +62,7 @@ def kvcache(
         check_choice("--state-dtype", state_dtype, STATE_DTYPES)
     budget_bytes = None if budget is None else parse_bytes(budget, "budget")
     plans = [(spec, expand(spec)) for spec in resolve_all(specs, models)]
-    results = [kv_cache(spec, context, sequences, dtype, budget_bytes, convention, plan, state_dtype)
+    results = [kv_cache(spec, context, sequences, dtype, budget_bytes, convention, plan, state_dtype, strict=True)
                for spec, plan in plans for context in contexts]
     raw = format == "csv"
     tables, data = [kvcache_table(results, raw=raw)], [r.to_json() for r in results]

@@ -8,8 +8,19 @@ import typer
 
 from archcmp.app import FormatOption, ModelsArgument, SpecsOption, app
 from archcmp.commands.deploy_options import (
-    BasisOption, EpOption, GpuOption, HardwareOption, KvDtypeOption, MemUtilOption, PpOption,
-    ReserveOption, ScopeOption, SpeedBatchOption, TpOption, WeightsOption, decimal_option,
+    BasisOption,
+    EpOption,
+    GpuOption,
+    HardwareOption,
+    KvDtypeOption,
+    MemUtilOption,
+    PpOption,
+    ReserveOption,
+    ScopeOption,
+    SpeedBatchOption,
+    TpOption,
+    WeightsOption,
+    decimal_option,
 )
 from archcmp.commands.fit import CtxOption, plan_inputs
 

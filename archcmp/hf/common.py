@@ -6,9 +6,9 @@ the matching spec section; the ``*_config`` helpers write them back.
 
 from __future__ import annotations
 
+from archcmp.errors import ArchcmpError
 from archcmp.hf import patterns, rope
 from archcmp.hf.reader import Reader
-from archcmp.errors import ArchcmpError
 from archcmp.schema import LatentAttention, ModelSpec, SoftmaxAttention
 
 # transformers ACT2FN names -> spec activations (same function, or the

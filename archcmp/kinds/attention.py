@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from archcmp.kinds.base import FlopOptions, Tensor, matrix_macs
+from archcmp.kinds.base import FlopOptions, OneCoreComponent, Tensor, matrix_macs
 from archcmp.kinds.span import Span
 
 
 @dataclass(frozen=True, kw_only=True)
-class AttentionLayer:
+class AttentionLayer(OneCoreComponent):
     hidden: int
     num_heads: int
     span: Span

@@ -23,13 +23,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from archcmp.kinds import state
-from archcmp.kinds.base import CachePart, FlopOptions, Tensor, matrix_macs
+from archcmp.kinds.base import CachePart, FlopOptions, OneCoreComponent, Tensor, matrix_macs
 
 C = "linear_mixer"
 
 
 @dataclass(frozen=True)
-class GatedDeltaNetMixer:
+class GatedDeltaNetMixer(OneCoreComponent):
     hidden: int
     num_key_heads: int
     key_head_dim: int
@@ -109,7 +109,7 @@ class GatedDeltaNetMixer:
 
 
 @dataclass(frozen=True)
-class KimiDeltaMixer:
+class KimiDeltaMixer(OneCoreComponent):
     hidden: int
     num_heads: int
     head_dim: int

@@ -23,13 +23,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from archcmp.kinds import state
-from archcmp.kinds.base import CachePart, FlopOptions, Tensor, matrix_macs
+from archcmp.kinds.base import CachePart, FlopOptions, OneCoreComponent, Tensor, matrix_macs
 
 C = "linear_mixer"
 
 
 @dataclass(frozen=True)
-class Mamba2Mixer:
+class Mamba2Mixer(OneCoreComponent):
     hidden: int
     num_heads: int
     head_dim: int

@@ -30,7 +30,6 @@ class SoftmaxMixer(AttentionLayer):
     output_gate: bool = False
     k_eq_v: bool = False  # no v_proj: V is K's projection (Gemma 4 attention_k_eq_v)
     decode_forms = ()  # one way to decode; latent attention has two
-    core_component = "attention_core"
 
     @property
     def q_width(self) -> int:

@@ -37,6 +37,7 @@ WORDS = {
     "linear_mixer": "linear mixers (GDN, KDA, Mamba-2)",
     "prefill_linear_mixer_core_flops": "prefill linear-mixer FLOPs", "decode_linear_mixer_core_flops":
     "decode linear-mixer FLOPs", "train_linear_mixer_core_flops": "training linear-mixer FLOPs",
+    "grouped_output": "grouped low-rank output", "hyper_connections": "hyper-connections",
     # compare --gpu (archcmp.analysis.on_device): per GPU, at the context, batch 1
     "gpu_layout": "layout", "gpu_fits": "fits", "gpu_weights_bytes": "weights per GPU",
     "gpu_kv_bytes": "KV cache per GPU", "gpu_total_bytes": "total per GPU", "gpu_usable_bytes": "usable per GPU",
@@ -62,6 +63,10 @@ TABLE_WORDS = {
     "train_6nd_ratio": "training FLOPs / 6·N·D",
     "train_6nd_excl_embedding_flops": "6·N·D, N without input embeddings",
     "train_6nd_excl_embedding_ratio": "training FLOPs / 6·N·D without input embeddings",
+    # sparse and compressed attention: the indexers' key scoring, kept apart
+    "prefill_indexer_core_flops": "prefill indexer FLOPs", "decode_indexer_core_flops": "decode indexer FLOPs",
+    "train_indexer_core_flops": "training indexer FLOPs", "indexer": "lightning indexer",
+    "compressor": "compressors (DeepSeek-V4)", "hyper_connections": "hyper-connections (mHC)",
 }
 # kvcache's column headers by JSON key (analysis.kvresult): short, since the
 # title names the dtype and batch.
@@ -80,7 +85,9 @@ KVCACHE_COLUMNS = {
 # score and value products, which is what `attention` means in a FLOP count.
 FLOP_COMPONENT_WORDS = {"attention": "attention projections", "attention_core": "attention scores and values",
                         "linear_mixer": "linear-mixer projections",
-                        "linear_mixer_core": "linear-mixer conv and state products"}
+                        "linear_mixer_core": "linear-mixer conv and state products",
+                        "indexer": "indexer projections", "indexer_core": "indexer key scoring",
+                        "compressor": "compressor projections", "hyper_connections": "hyper-connections"}
 
 
 def flop_component_words(name: str) -> str:
@@ -133,19 +140,42 @@ def layer_set_text(value: fv.LayerSet) -> str:
 
 
 def layout_text(value: fv.AttentionLayout) -> str:
-    """``MLA``; ``GQA sliding(1024) + full 52:10``."""
-    kind = value.kind.upper()
+    """``MLA``; ``GQA sliding(1024) + full 52:10``; ``MLA + lightning
+    indexer, 64 heads × 128, top-2048``; DeepSeek-V4's ``K=V sliding(128) +
+    CSA 1/4 + HCA 1/128 2:21:20 + lightning indexer, ...``."""
+    kind = KIND_WORDS.get(value.kind, value.kind.upper())
     if len(value.spans) == 1 and value.spans[0].span == "full":
-        return kind
-    parts = [f"{s.span}({s.window})" if s.window else s.span for s in value.spans]
-    return f"{kind} {' + '.join(parts)} {':'.join(str(s.num_layers) for s in value.spans)}"
+        return kind + indexer_text(value.indexer)
+    parts = [_span(s, dict(value.ratios)) for s in value.spans]
+    return f"{kind} {' + '.join(parts)} {':'.join(str(s.num_layers) for s in value.spans)}" + indexer_text(value.indexer)
+
+
+KIND_WORDS = {"compressed": "K=V"}  # DeepSeek-V4: one shared K=V head, every layer a window
+
+
+def _span(s: fv.SpanCount, ratios: dict[str, int]) -> str:
+    if s.span in ratios:
+        return f"{s.span.upper()} 1/{ratios[s.span]}"
+    return f"{s.span}({s.window})" if s.window else s.span
+
+
+def indexer_text(value: fv.IndexerFact | None) -> str:
+    """`` + lightning indexer, 64 heads × 128, top-2048`` as the DSA write-ups
+    put it; IndexCache says on how many layers it runs."""
+    if value is None:
+        return ""
+    text = f" + lightning indexer, {value.num_heads} heads × {value.head_dim}, top-{value.topk}"
+    if value.layers < value.num_layers and value.layers:
+        text += f" (runs on {value.layers} of {value.num_layers} layers)"
+    return text
 
 
 def router_text(value: fv.Router) -> str:
     """``sigmoid, top-8 renormalized, ×2.5``: the parts the spec states."""
     renormalized = {True: " renormalized", False: " not renormalized", None: ""}[value.normalize_top_k]
     factor = f"×{value.routed_scaling_factor:g}" if value.routed_scaling_factor else None
-    parts = (value.scoring, f"top-{value.top_k}{renormalized}", factor)
+    hashed = f"first {value.hash_layers} layers hash-routed" if value.hash_layers else None
+    parts = (value.scoring, f"top-{value.top_k}{renormalized}", factor, hashed)
     return ", ".join(p for p in parts if p)
 
 
@@ -234,6 +264,8 @@ TEXT: dict[str, Callable[[Any], str]] = {
     "matformer": _matformer,
     "kv_sharing": lambda v: f"layers {v[0]}-{v[1]} reuse earlier caches",
     "modules": lambda v: f"{v} module(s)",
+    "grouped_output": lambda v: f"{v.groups} groups → rank {v.rank} each",
+    "hyper": lambda v: f"{v.streams} streams (mHC), {v.sinkhorn_iterations} Sinkhorn steps",
     "lines": "\n".join,
     "layer_mix": layer_mix_text,
     "linear_heads": linear_heads_text,

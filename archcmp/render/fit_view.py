@@ -5,6 +5,7 @@ from __future__ import annotations
 from archcmp.analysis.fit import FitResult
 from archcmp.analysis.params import COMPONENTS
 from archcmp.analysis.sharding import Layout
+from archcmp.kinds.base import OPTIONAL_PARAM_COMPONENTS, with_optional
 from archcmp.render.tabular import Table
 from archcmp.units import MAX_CONTEXT, format_bytes, format_context
 
@@ -29,7 +30,7 @@ def fit_table(results: list[FitResult], raw: bool = False, stated: str = "") -> 
     # ids head their columns whole; no split, which would leave "how" to the last table
     table = Table(fit_title(results), columns, align=["left", *("right" for _ in results), "left"],
                   model_columns=True)
-    b = lambda n: str(n) if raw else format_bytes(n)  # noqa: E731
+    b = lambda n: str(n) if raw else format_bytes(n)
     basis = first.budget.memory_basis
     rows = [
         ("layout", [_layout(r.layout) for r in results], "TP ranks × pipeline stages"),
@@ -106,7 +107,8 @@ def _fewest(result: FitResult, raw: bool) -> str:
 
 
 def _component_rows(table: Table, results: list[FitResult], b) -> None:
-    names = [n for n in COMPONENTS if any(r.weights_by_component.get(n) for r in results)]
+    order = with_optional(dict.fromkeys(COMPONENTS + OPTIONAL_PARAM_COMPONENTS, 1), COMPONENTS, OPTIONAL_PARAM_COMPONENTS)
+    names = [n for n in order if any(r.weights_by_component.get(n) for r in results)]
     table.groups[len(table.rows)] = "weights by component"
     for name in names:
         table.add(name, *(b(r.weights_by_component.get(name, 0)) for r in results), "")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from archcmp.analysis.flops import COMPONENTS, FlopCount, FlopsResult
-from archcmp.kinds.base import LINEAR_FLOP_COMPONENTS, ordered_components
+from archcmp.kinds.base import OPTIONAL_FLOP_COMPONENTS, with_optional
 from archcmp.render.cells import value_text
 from archcmp.render.facts_text import fact_words, flop_component_words
 from archcmp.render.tabular import Table
@@ -34,7 +34,7 @@ def flops_table(results: list[FlopsResult], raw: bool = False) -> Table:
     mixing = any(r.prefill.linear_mixing for r in results)
     table = Table(title, ["", *(r.model for r in results)], caption=CAPTION + (MIXING_NOTE if mixing else ""),
                   model_columns=True, split=True)
-    cell = lambda n: flops_cell(n, raw)  # noqa: E731
+    cell = lambda n: flops_cell(n, raw)
     _workload(table, f"prefill of {format_context(first.context)} tokens (head on the last one)",
               "prefill", [r.prefill for r in results], cell)
     _add(table, "prefill_flops_per_token", [cell(r.prefill_flops_per_token) for r in results])
@@ -60,6 +60,8 @@ def _workload(table: Table, group: str, prefix: str, counts: list[FlopCount], ce
     _add(table, f"{prefix}_attention_flops", [cell(c.attention) for c in counts])
     if any(c.linear_mixing for c in counts):  # hybrids: the linear layers' token mixing, apart
         _add(table, f"{prefix}_linear_mixer_core_flops", [cell(c.linear_mixing) for c in counts])
+    if any(c.indexer for c in counts):  # DSA / CSA: the lightning indexers' key scoring, apart
+        _add(table, f"{prefix}_indexer_core_flops", [cell(c.indexer) for c in counts])
 
 
 def _training(table: Table, results: list[FlopsResult], cell, raw: bool) -> None:
@@ -71,6 +73,8 @@ def _training(table: Table, results: list[FlopsResult], cell, raw: bool) -> None
     _add(table, "train_attention_flops", [cell(t.attention) for t in runs])
     if any(t.linear_mixer for t in runs):
         _add(table, "train_linear_mixer_core_flops", [cell(t.linear_mixer) for t in runs])
+    if any(t.indexer for t in runs):
+        _add(table, "train_indexer_core_flops", [cell(t.indexer) for t in runs])
     _add(table, "train_6nd_flops", [cell(t.six_nd_flops) for t in runs])
     _add(table, "train_6nd_ratio", [_ratio(t.ratio_to_6nd, raw) for t in runs])
     _add(table, "train_6nd_excl_embedding_flops", [cell(t.six_nd_excl_embedding_flops) for t in runs])
@@ -85,6 +89,6 @@ def _components(table: Table, workload: str, counts: list[FlopCount], cell) -> N
     """Rows keyed ``prefill.lm_head`` and so on, unambiguous in CSV too."""
     table.groups[len(table.rows)] = f"{workload} by component"
     present = {name: 1 for c in counts for name, n in c.components.items() if n}
-    for name in ordered_components(present, COMPONENTS, LINEAR_FLOP_COMPONENTS):
+    for name in with_optional(present, COMPONENTS, OPTIONAL_FLOP_COMPONENTS):
         _add(table, f"{workload}.{name}", [cell(c.components.get(name, 0)) for c in counts],
              flop_component_words(name))

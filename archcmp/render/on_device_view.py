@@ -15,7 +15,7 @@ def on_device_table(results: list[OnDevice], raw: bool = False) -> Table:
     columns = ["model", "context", "layout", "weights", "KV cache", "total", "usable", "fits", "max context",
                "max batch", "decode ≤"]
     table = Table(f"On {first.fleet} (batch {first.batch})", columns, id_column=0)
-    b = lambda n: str(n) if raw else format_bytes(n)  # noqa: E731
+    b = lambda n: str(n) if raw else format_bytes(n)
     for r in results:
         context = str(r.context) if raw else format_context(r.context)
         if r.fit is None:

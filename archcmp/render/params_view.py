@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from archcmp.analysis.params import COMPONENTS, ParamsResult
-from archcmp.kinds.base import LINEAR_PARAM_COMPONENTS, ordered_components
+from archcmp.kinds.base import OPTIONAL_PARAM_COMPONENTS, with_optional
 from archcmp.render.cells import value_text
 from archcmp.render.facts_text import fact_words
 from archcmp.render.tabular import Table
@@ -24,7 +24,7 @@ def params_table(results: list[ParamsResult], raw: bool = False) -> Table:
         add(key, [getattr(r, key) for r in results])
     table.groups[len(table.rows)] = "components (total)"
     present = {name: 1 for r in results for name, n in r.components.items() if n}
-    for name in ordered_components(present, COMPONENTS, LINEAR_PARAM_COMPONENTS):  # linear_mixer only if any
+    for name in with_optional(present, COMPONENTS, OPTIONAL_PARAM_COMPONENTS):  # an optional one only if any model has it
         add(name, [r.components.get(name, 0) for r in results])
     if any(r.total_params != r.active_params for r in results):
         table.groups[len(table.rows)] = "components (active per token)"

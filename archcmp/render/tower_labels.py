@@ -12,10 +12,12 @@ from __future__ import annotations
 
 from archcmp.analysis.kvcache import KVCacheResult
 from archcmp.analysis.params import ParamsResult
+from archcmp.kinds.compressed import CompressedMixer
 from archcmp.kinds.extras import AltUp, Laurel, PerLayerInput
 from archcmp.kinds.ffn import DenseFFN, MoEFFN
-from archcmp.kinds.parallel import ParallelFFN
+from archcmp.kinds.hyper import HyperConnection
 from archcmp.kinds.latent import LatentMixer
+from archcmp.kinds.parallel import ParallelFFN
 from archcmp.kinds.softmax import SoftmaxMixer
 from archcmp.plan import Block, expand
 from archcmp.render.cells import value_text
@@ -25,7 +27,8 @@ from archcmp.schema import ModelSpec
 from archcmp.units import format_bytes, format_context
 
 MIXER_TITLES = {"mha": "Multi-head attention", "gqa": "Grouped-query attention",
-                "mqa": "Multi-query attention", "mla": "Multi-head latent attention"}
+                "mqa": "Multi-query attention", "mla": "Multi-head latent attention",
+                "compressed": "Compressed attention (DeepSeek-V4)"}
 NORM_NAMES = {"rmsnorm": "RMSNorm", "layernorm": "LayerNorm"}
 
 
@@ -98,7 +101,10 @@ def _mixer(spec: ModelSpec, block: Block, local: bool) -> Part:
         return linear_part(mixer)
     words = {"sliding": f"sliding window {_n(span.window or 0)}",
              "chunked": f"chunked, {_n(span.window or 0)}-token chunks",
-             "full": "global (full context)" if local else "full context"}[span.kind]
+             "full": "global (full context)" if local else "full context"}.get(span.kind)
+    if words is None:  # DeepSeek-V4's CSA / HCA: the window plus compressed entries
+        words = f"window {_n(span.window or 0)} + 1 entry per {span.ratio} tokens"
+        words += f", top-{span.topk}" if span.topk else ""
     lines = [Label("mixer.span", words)]
     match mixer:
         case LatentMixer():
@@ -108,6 +114,17 @@ def _mixer(spec: ModelSpec, block: Block, local: bool) -> Part:
                       Label("mixer.dims", f"q/k {mixer.qk_nope_head_dim} + {mixer.qk_rope_head_dim} RoPE · "
                                           f"v {mixer.v_head_dim}")]
             title = MIXER_TITLES["mla"]
+            if mixer.indexer is not None and mixer.indexer.owns:
+                i = mixer.indexer
+                lines.append(Label("mixer.indexer", f"lightning indexer {i.num_heads} × {i.head_dim}, top-{i.topk}"))
+        case CompressedMixer():
+            lines += [Label("mixer.heads", f"{mixer.num_heads} heads · one K=V head of {mixer.head_dim}"),
+                      Label("mixer.ranks", f"q rank {_n(mixer.q_lora_rank)} · output {mixer.o_groups} groups "
+                                           f"× rank {_n(mixer.o_lora_rank)}")]
+            if mixer.indexer is not None:
+                i = mixer.indexer
+                lines.append(Label("mixer.indexer", f"lightning indexer {i.num_heads} × {i.head_dim}, top-{i.topk}"))
+            title = MIXER_TITLES["compressed"]
         case SoftmaxMixer():
             lines += [Label("mixer.heads", f"{mixer.num_heads} heads · {mixer.num_kv_heads} KV heads"),
                       Label("mixer.head_dim", f"head dim {mixer.head_dim}")]
@@ -182,7 +199,7 @@ def _moe(spec: ModelSpec, ffn: MoEFFN, act: str) -> Part:
                 experts=(ffn.num_experts, ffn.experts_per_token, shared if ffn.shared_width else 0))
 
 
-def _extra(extra: AltUp | Laurel | PerLayerInput) -> Label:
+def _extra(extra: AltUp | Laurel | PerLayerInput | HyperConnection) -> Label:
     match extra:
         case AltUp():
             return Label("extra.altup", f"AltUp: {extra.num_inputs} residual streams")
@@ -190,6 +207,8 @@ def _extra(extra: AltUp | Laurel | PerLayerInput) -> Label:
             return Label("extra.laurel", f"LAuReL residual, rank {extra.rank}")
         case PerLayerInput():
             return Label("extra.ple", f"per-layer input, width {extra.width}")
+        case HyperConnection():
+            return Label("extra.hyper", f"mHC: {extra.streams} residual streams")
     raise TypeError(f"no drawing for block extra {type(extra).__name__}")
 
 

@@ -14,6 +14,7 @@ from archcmp.schema.attention import (
     SoftmaxAttention,
 )
 from archcmp.schema.base import MAX_LAYERS, MAX_SIZE, LayerPattern, Published, Source, Strict, TrainingInfo
+from archcmp.schema.compressed import CompressedAttention, HyperConnections
 from archcmp.schema.linear import LINEAR_KINDS, GatedDeltaNet, KimiDeltaAttention, LinearAttention, Mamba2
 from archcmp.schema.model import CrossFieldError, ModelSpec, json_schema
 from archcmp.schema.sections import (
@@ -30,12 +31,43 @@ from archcmp.schema.sections import (
     Positions,
     RopeScaling,
 )
+from archcmp.schema.sparse import LightningIndexer
 
 __all__ = [
-    "MAX_LAYERS", "MAX_SIZE",
-    "ATTENTION_KINDS", "SPAN_LABELS", "AltUp", "Attention", "AttentionOverride", "CrossFieldError", "Embeddings",
-    "FeedForward", "KVSharing", "LatentAttention", "Laurel", "LayerPattern", "MatFormer", "MoE", "ModelSpec",
-    "MultiTokenPrediction", "Norm", "PerLayerEmbeddings", "Positions", "Published", "RopeScaling",
-    "SoftmaxAttention", "Source", "Strict", "TrainingInfo", "json_schema",
-    "LINEAR_KINDS", "GatedDeltaNet", "KimiDeltaAttention", "LinearAttention", "Mamba2",
+    "ATTENTION_KINDS",
+    "LINEAR_KINDS",
+    "MAX_LAYERS",
+    "MAX_SIZE",
+    "SPAN_LABELS",
+    "AltUp",
+    "Attention",
+    "AttentionOverride",
+    "CompressedAttention",
+    "CrossFieldError",
+    "Embeddings",
+    "FeedForward",
+    "GatedDeltaNet",
+    "HyperConnections",
+    "KVSharing",
+    "KimiDeltaAttention",
+    "LatentAttention",
+    "Laurel",
+    "LayerPattern",
+    "LightningIndexer",
+    "LinearAttention",
+    "Mamba2",
+    "MatFormer",
+    "MoE",
+    "ModelSpec",
+    "MultiTokenPrediction",
+    "Norm",
+    "PerLayerEmbeddings",
+    "Positions",
+    "Published",
+    "RopeScaling",
+    "SoftmaxAttention",
+    "Source",
+    "Strict",
+    "TrainingInfo",
+    "json_schema",
 ]

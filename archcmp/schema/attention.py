@@ -30,6 +30,8 @@ from typing import Annotated, Literal
 from pydantic import Field
 
 from archcmp.schema.base import FiniteFloat, LayerPattern, NonNegInt, Size, Strict
+from archcmp.schema.compressed import CompressedAttention
+from archcmp.schema.sparse import LightningIndexer
 
 LayerSpan = Literal["full", "sliding", "chunked"]
 SPAN_LABELS = ("full", "sliding", "chunked")
@@ -97,7 +99,16 @@ class LatentAttention(_AttentionCommon):
     qk_nope_head_dim: Size
     qk_rope_head_dim: Size
     v_head_dim: Size
+    # DeepSeek Sparse Attention: a lightning indexer picks the keys each
+    # query attends to (archcmp.schema.sparse).
+    indexer: LightningIndexer | None = None
+    # Mistral Large 4: queries (and indexer queries) scaled per head by
+    # scale·log(position + 1) + bias, two learned vectors of num_heads.
+    learned_query_scale: bool = False
+    # Mistral Large 4: on NoPE layers the rope dims join the nope ones, so
+    # kv_a_proj yields the latent alone and the latent alone is cached.
+    nope_without_rope_key: bool = False
 
 
-Attention = Annotated[SoftmaxAttention | LatentAttention, Field(discriminator="kind")]
-ATTENTION_KINDS = ("mha", "gqa", "mqa", "mla")
+Attention = Annotated[SoftmaxAttention | LatentAttention | CompressedAttention, Field(discriminator="kind")]
+ATTENTION_KINDS = ("mha", "gqa", "mqa", "mla", "compressed")

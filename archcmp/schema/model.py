@@ -27,6 +27,7 @@ from archcmp.schema.base import (
     Strict,
     TrainingInfo,
 )
+from archcmp.schema.compressed import HyperConnections
 from archcmp.schema.linear import LinearAttention
 from archcmp.schema.sections import (
     AltUp,
@@ -87,6 +88,7 @@ class ModelSpec(Strict):
     laurel: Laurel | None = None
     matformer: MatFormer | None = None
     mtp: MultiTokenPrediction | None = None
+    hyper_connections: HyperConnections | None = None
 
     @field_validator("aliases")
     @classmethod

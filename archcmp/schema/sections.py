@@ -57,6 +57,9 @@ class Positions(Strict):
     rope_scaling: RopeScaling | None = None
     partial_rotary_factor: Annotated[float, Field(gt=0, le=1, strict=True)] = 1.0
     nope_pattern: LayerPattern | None = None
+    # Mistral Large 4's LeRoPE: RoPE's inverse frequencies times exp(alpha),
+    # one learned alpha per rotary pair (transformers MistralLarge4TextRotaryEmbedding).
+    learned_frequencies: bool = False
 
 
 class Norm(Strict):
@@ -86,7 +89,8 @@ class MoE(Strict):
     * ``router_scoring``: ``softmax`` over all experts (Mixtral, Qwen-MoE;
       gpt-oss's softmax over the top-k logits is the same, renormalized) or
       an independent ``sigmoid`` per expert (DeepSeek-V3, Kimi K2 and GLM-4.5,
-      which add a bias to the scores for choosing the experts only; Llama 4).
+      which add a bias to the scores for choosing the experts only; Llama 4),
+      or ``sqrtsoftplus``, sqrt(softplus(logit)) per expert (DeepSeek-V4).
     * ``normalize_top_k``: the chosen experts' weights are divided by their
       sum (``norm_topk_prob``).
     * ``routed_scaling_factor``: the routed experts' weighted sum is then
@@ -103,7 +107,7 @@ class MoE(Strict):
     shared_expert_gate: bool = False
     router_bias: bool = False
     expert_bias: bool = False
-    router_scoring: Literal["softmax", "sigmoid"] | None = None
+    router_scoring: Literal["softmax", "sigmoid", "sqrtsoftplus"] | None = None
     normalize_top_k: bool | None = None
     routed_scaling_factor: FiniteFloat | None = None
     layer_pattern: LayerPattern = LayerPattern(repeat=["moe"])
@@ -113,6 +117,10 @@ class MoE(Strict):
     # Gemma 4's router: a learned input scale (hidden) and per-expert weight
     # scale (num_experts) beside its projection (``Gemma4TextRouter``).
     router_scales: bool = False
+    # DeepSeek-V4: the first hash_layers MoE layers pick experts from a fixed
+    # token-id table (tid2eid, a buffer) instead of the scores, which still
+    # weight them (transformers DeepseekV4HashRouter).
+    hash_layers: NonNegInt = 0
 
     @property
     def shared_width(self) -> int:

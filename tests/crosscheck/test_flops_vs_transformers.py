@@ -176,7 +176,7 @@ def test_training_step_is_three_forwards(case):
     the backward is checked in total: linear plus attention, three times the
     forward's."""
     spec, model, ids = case
-    run = lambda: model(input_ids=ids[:, :TOKENS], logits_to_keep=0, use_cache=False)  # noqa: E731
+    run = lambda: model(input_ids=ids[:, :TOKENS], logits_to_keep=0, use_cache=False)
     forward = measure(model, run)
     both = measure(model, lambda: run().logits.sum().backward())
     model.zero_grad(set_to_none=True)
@@ -195,7 +195,7 @@ def test_token_by_token_generation_sums_to_the_causal_prefill(case):
     with torch.no_grad():
         for i in range(TOKENS):
             cache = outputs[-1] and outputs[-1].cache
-            step = lambda: outputs.append(model(input_ids=ids[:, i:i + 1], cache=cache, use_cache=True))  # noqa: E731
+            step = lambda: outputs.append(model(input_ids=ids[:, i:i + 1], cache=cache, use_cache=True))
             attention += measure(model, step).attention
     assert count_flops(spec, TOKENS).prefill.attention == attention
 

@@ -43,6 +43,9 @@ RULES = (
     (r"(^|\.)lm_head\.", "lm_head"),
     (r"\.(embed_tokens|embed_tokens_per_layer|wte|wpe)\.", "embedding"),
     (r"\.linear_attn\.", "linear_mixer"),  # Gated DeltaNet, KDA and Mamba-2 layers (small.hybrid_name)
+    (r"\.self_attn\.(compressor\.)?indexer\.", "indexer"),  # DSA's and CSA's lightning indexer
+    (r"\.self_attn\.compressor\.", "compressor"),  # DeepSeek-V4
+    (r"(^|\.)(attn_hc|ffn_hc|hc_head)\.", "hyper_connections"),  # DeepSeek-V4's mHC
     (r"\.(self_attn|attn)\.", "attention"),
     (r"\.experts\.", "routed_experts"),
     (r"\.router\.", "router"),  # Gemma 4's router: proj, scale and per_expert_scale
@@ -144,7 +147,9 @@ def test_config_saved_by_transformers_imports_as_the_same_spec(tmp_path, spec_id
 
 
 # DeepseekV2Config has no default num_experts_per_tok, which a spec needs.
-DEFAULT_BUILDS = sorted(set(FAMILIES) - {"kimi_k2", "deepseek_v2"})
+# Mistral Large 4's text model has no causal-LM class of its own: tests/crosscheck/test_sparse_vs_transformers.py
+# counts it inside MistralLarge4ForConditionalGeneration.
+DEFAULT_BUILDS = sorted(set(FAMILIES) - {"kimi_k2", "deepseek_v2", "mistral_large4_text"})
 
 
 @pytest.mark.parametrize("model_type", DEFAULT_BUILDS)
@@ -199,9 +204,9 @@ def random_config(model_type: str, rng) -> dict:
     if model_type in HYBRID_TYPES:
         return random_hybrid_config(model_type, rng)
     n, heads = rng.randint(1, 7), rng.choice([2, 4])
-    flip = lambda: rng.random() < 0.5  # noqa: E731
-    subset = lambda: sorted(rng.sample(range(n), rng.randint(0, n)))  # noqa: E731
-    types = lambda *kinds: [rng.choice(kinds) for _ in range(n)]  # noqa: E731
+    flip = lambda: rng.random() < 0.5
+    subset = lambda: sorted(rng.sample(range(n), rng.randint(0, n)))
+    types = lambda *kinds: [rng.choice(kinds) for _ in range(n)]
     if model_type == "gpt2":
         return {"model_type": "gpt2", "vocab_size": 300, "n_embd": 64, "n_layer": n, "n_head": heads,
                 "n_positions": 64, "n_inner": rng.choice([None, 100]), "tie_word_embeddings": flip(),
@@ -217,7 +222,11 @@ def random_config(model_type: str, rng) -> dict:
             c[key] = flip()
     if "sliding_window" in defaults:
         c["sliding_window"] = rng.choice([None, 32]) if model_type in ("mistral", "mixtral", "phi3") else 32
-    if "layer_types" in defaults and model_type not in ("mistral", "mixtral", "llama4_text", "gemma3n_text") and flip():
+    if model_type == "deepseek_v4":
+        return random_v4_config(c, n, rng)
+    sparse = ("deepseek_v32", "glm_moe_dsa")  # every layer indexed_attention
+    if "layer_types" in defaults and model_type not in ("mistral", "mixtral", "llama4_text", "gemma3n_text",
+                                                        *sparse) and flip():
         c["layer_types"] = types("full_attention", "sliding_attention")
     if "max_window_layers" in defaults:
         c["max_window_layers"] = rng.randint(0, n)
@@ -225,7 +234,8 @@ def random_config(model_type: str, rng) -> dict:
         c["sliding_window_pattern"] = rng.randint(1, 4)
     experts = {"mixtral": "num_local_experts", "gpt_oss": "num_local_experts", "llama4_text": "num_local_experts",
                "qwen2_moe": "num_experts", "qwen3_moe": "num_experts", "glm4_moe": "n_routed_experts",
-               "deepseek_v2": "n_routed_experts", "deepseek_v3": "n_routed_experts"}
+               "deepseek_v2": "n_routed_experts", "deepseek_v3": "n_routed_experts",
+               "deepseek_v32": "n_routed_experts", "glm_moe_dsa": "n_routed_experts"}
     if model_type in experts:
         c.update({experts[model_type]: rng.randint(1, 4), "num_experts_per_tok": 1})
     for key, size in (("moe_intermediate_size", 24), ("shared_expert_intermediate_size", 40)):
@@ -233,13 +243,17 @@ def random_config(model_type: str, rng) -> dict:
             c[key] = size
     if model_type in ("qwen2_moe", "qwen3_moe"):
         c.update(decoder_sparse_step=rng.randint(1, 3), mlp_only_layers=subset())
-    if model_type in ("glm4_moe", "deepseek_v2", "deepseek_v3"):
+    if model_type in ("glm4_moe", "deepseek_v2", "deepseek_v3", *sparse):
         c.update(first_k_dense_replace=rng.randint(0, n), n_shared_experts=rng.randint(0, 2))
     if model_type == "deepseek_v2" and c["n_shared_experts"] == 0:
         c["mlp_bias"] = False  # refused on import: see deepseek_spec
     if model_type.startswith("deepseek"):
         c.update(q_lora_rank=rng.choice([None, 16]), kv_lora_rank=12, qk_nope_head_dim=8, qk_rope_head_dim=4,
                  v_head_dim=rng.choice([8, 12]), n_group=1, topk_group=1)
+    if model_type in sparse:  # a lightning indexer (its head dim holds the rope dims), always a q LoRA rank
+        c.update(q_lora_rank=16, index_n_heads=rng.choice([2, 4]), index_head_dim=8, index_topk=rng.randint(1, 8))
+    if model_type == "glm_moe_dsa":  # IndexCache: layer 0 always runs its indexer (offset >= 1)
+        c.update(index_topk_freq=rng.randint(1, 3), index_skip_topk_offset=rng.randint(1, 3))
     if model_type in ("smollm3", "llama4_text"):
         c["no_rope_layer_interval"] = rng.randint(2, 4)
         if flip():
@@ -284,7 +298,31 @@ def random_config(model_type: str, rng) -> dict:
     return c
 
 
-RANDOM_CASES = [(t, seed) for t in sorted(FAMILIES) if t != "kimi_k2" for seed in range(6)]
+def random_v4_config(c: dict, n: int, rng) -> dict:
+    """DeepSeek-V4: every layer window, CSA or HCA, written per layer type
+    with rates, or as the published per-layer compress_ratios."""
+    types = [rng.choice(["sliding_attention", "compressed_sparse_attention", "heavily_compressed_attention"])
+             for _ in range(n)]
+    v4 = {key: c[key] for key in ("model_type", "vocab_size", "num_hidden_layers", "num_attention_heads",
+                                  "tie_word_embeddings", "pad_token_id", "bos_token_id", "eos_token_id")}
+    v4.update(hidden_size=64, head_dim=32, q_lora_rank=16, o_groups=rng.choice([1, 2]), o_lora_rank=8,
+              sliding_window=8, index_n_heads=2, index_head_dim=16, index_topk=4, n_routed_experts=rng.randint(1, 4),
+              num_experts_per_tok=1, moe_intermediate_size=24, num_hash_layers=rng.randint(0, n),
+              hc_mult=rng.choice([2, 4]), hc_sinkhorn_iters=rng.randint(1, 20),
+              num_nextn_predict_layers=rng.randint(0, 1), scoring_func=rng.choice(["sqrtsoftplus", "sigmoid"]),
+              norm_topk_prob=rng.random() < 0.5, routed_scaling_factor=rng.choice([1.0, 1.5]),
+              mlp_bias=rng.random() < 0.5)
+    if rng.random() < 0.5:
+        v4.update(layer_types=types, compress_rates={"compressed_sparse_attention": rng.choice([2, 4]),
+                                                     "heavily_compressed_attention": rng.choice([8, 16])},
+                  partial_rotary_factor=rng.choice([0.25, 0.5]))
+    else:
+        ratios = {"sliding_attention": 0, "compressed_sparse_attention": 4, "heavily_compressed_attention": 128}
+        v4.update(compress_ratios=[ratios[t] for t in types] + [rng.choice([0, 4, 128])], qk_rope_head_dim=8)
+    return v4
+
+
+RANDOM_CASES = [(t, seed) for t in sorted(FAMILIES) if t not in ("kimi_k2", "mistral_large4_text") for seed in range(6)]
 
 
 @pytest.mark.parametrize("model_type, seed", RANDOM_CASES)

@@ -140,7 +140,8 @@ SCALE_CASES = [
     ("gemma3n_text", GEMMA3N_SMALL),
     *[(t, {}) for t in sorted(FAMILIES) if t not in ("gemma2", "gemma3_text", "gemma3n_text", "gpt2",
                                                    "deepseek_v2", "deepseek_v3", "kimi_k2", "mistral4",
-                                                   "kimi_linear")],  # latent attention: no head_dim
+                                                   "kimi_linear", "deepseek_v32", "glm_moe_dsa", "mistral_large4_text",
+                                                   "deepseek_v4")],  # latent or compressed attention: no head_dim
 ]
 
 

@@ -31,12 +31,30 @@ class Family:
 
 
 def _all() -> dict[str, Family]:
-    from archcmp.hf.families import deepseek, gemma, gemma3n, gemma4, glm, gpt, llama, llama4, minimax, mistral4, olmo3, qwen
-    from archcmp.hf.families import kimi_linear, nemotron_h, qwen_next
+    from archcmp.hf.families import (  # linear-attention hybrids  # sparse and compressed attention
+        deepseek,
+        deepseek_v4,
+        dsa,
+        gemma,
+        gemma3n,
+        gemma4,
+        glm,
+        gpt,
+        kimi_linear,
+        llama,
+        llama4,
+        minimax,
+        mistral4,
+        mistral_large4,
+        nemotron_h,
+        olmo3,
+        qwen,
+        qwen_next,
+    )
 
     families: dict[str, Family] = {}
     for module in (llama, qwen, gemma, gemma3n, deepseek, glm, llama4, gpt, gemma4, minimax, olmo3, mistral4,
-                   qwen_next, kimi_linear, nemotron_h):
+                   qwen_next, kimi_linear, nemotron_h, dsa, deepseek_v4, mistral_large4):
         for family in module.FAMILIES:
             families[family.model_type] = family
     return families
@@ -47,7 +65,7 @@ FAMILIES = _all()
 # Multimodal wrappers: the language model is ``text_config``, of this
 # model_type when the text config does not say.
 WRAPPERS = {"gemma3": "gemma3_text", "gemma3n": "gemma3n_text", "llama4": "llama4_text", "mistral3": "mistral",
-            "gemma4": "gemma4_text", "kimi_k25": "deepseek_v3",
+            "gemma4": "gemma4_text", "kimi_k25": "deepseek_v3", "mistral_large4": "mistral_large4_text",
             "qwen3_5": "qwen3_5_text", "qwen3_5_moe": "qwen3_5_moe_text"}
 # Keys of a wrapper that its text model obeys, copied into text_config unless it sets them.
 WRAPPER_KEYS = {"qwen3_5": ("tie_word_embeddings",), "qwen3_5_moe": ("tie_word_embeddings",)}

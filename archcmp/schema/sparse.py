@@ -1,0 +1,31 @@
+"""DeepSeek Sparse Attention (DSA): the lightning indexer of a latent-attention
+layer (DeepSeek-V3.2, arXiv:2512.02556, §2.1; GLM-5; Mistral Large 4).
+
+Beside MLA each layer has a small indexer: ``num_heads`` query heads of
+``head_dim`` (``wq_b``, from MLA's query latent, or from the hidden state
+where there is no q LoRA rank), one key of ``head_dim`` per token (``wk`` and
+a LayerNorm, cached next to the latent) and a per-head weight
+(``weights_proj``). A query scores every earlier key,
+Σ_h w_h · ReLU(q_h · k), keeps the ``topk`` best and MLA attends to those
+only (transformers ``DeepseekV32Indexer``).
+
+``layer_pattern``: ``full`` layers run their own indexer; ``shared`` layers
+(GLM-5.2's IndexCache, arXiv:2603.12201; ``indexer_types``) build none,
+cache no indexer key and reuse the selection of the last full layer before
+them.
+"""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from archcmp.schema.base import LayerPattern, Size, Strict
+
+INDEXER_LABELS = ("full", "shared")
+
+
+class LightningIndexer(Strict):
+    num_heads: Size
+    head_dim: Size
+    topk: Size
+    layer_pattern: LayerPattern = Field(default_factory=lambda: LayerPattern(repeat=["full"]))
