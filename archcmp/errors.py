@@ -6,10 +6,10 @@ Everything that is the user's fault (a bad spec, an unknown model name, a bad
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from archcmp.record import record
 
 
-@dataclass(frozen=True)
+@record
 class Problem:
     """One thing wrong with one input, located as precisely as we can."""
 

@@ -10,7 +10,7 @@ analyzers sum over the plan and never look at model names or kinds.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from functools import reduce
 from typing import Any
 
@@ -26,6 +26,7 @@ from archcmp.kinds.span import span_for
 from archcmp.plan_linear import LinearMixer, linear_mixer, sublayers
 from archcmp.plan_model import model_tensors
 from archcmp.plan_sparse import compressed_mixer, hyper_connection, latent_extras
+from archcmp.record import record
 from archcmp.schema import CompressedAttention, LatentAttention, ModelSpec, SoftmaxAttention
 from archcmp.schema.linear import LINEAR_LABEL
 
@@ -34,7 +35,7 @@ FFN = DenseFFN | MoEFFN | ParallelFFN
 Extra = AltUp | Laurel | PerLayerInput | HyperConnection
 
 
-@dataclass(frozen=True)
+@record
 class Block:
     index: int
     mixer: Mixer | None  # None: a block of an FFN alone (Nemotron-H's moe and mlp blocks)
@@ -61,7 +62,7 @@ class Block:
         return reduce(_add, (part.macs() for part in self.parts), {})
 
 
-@dataclass(frozen=True)
+@record
 class Plan:
     model: str
     hidden_size: int

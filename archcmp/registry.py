@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import difflib
 import os
-from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
 from archcmp import inputs
 from archcmp.errors import ArchcmpError, SpecError
 from archcmp.load import load_spec_file
+from archcmp.record import record
 from archcmp.schema import ModelSpec
 from archcmp.yamlload import load_yaml
 
@@ -31,7 +31,7 @@ def bundled_dir() -> Path:
     return packaged if packaged.is_dir() else Path(__file__).parent.parent / "specs"
 
 
-@dataclass(frozen=True)
+@record
 class Entry:
     id: str
     path: Path

@@ -1,7 +1,7 @@
 """Whole-process speed of archcmp, measured as ratios, not asserted in tests.
 
 1. Every analysis command (params, kvcache, flops, compare, diff, show,
-   list, validate) against the floor of any command on this stack: a typer
+   list, validate, fit, speed) against the floor of any command on this stack: a typer
    command that validates one pydantic model and prints a 60-row rich table
    (goal: each within 1.15x of it). All processes run alternately in one
    session, so that machine noise hits them alike, and each ratio is the
@@ -71,6 +71,8 @@ COMMANDS = (
     "show deepseek-v3",
     "list",
     f"validate {REPO / 'specs'}",
+    "fit deepseek-v3 --gpu h200-sxmx8 --weights fp8 --ctx 128k",
+    "speed llama3.1-8b --gpu rtx-4090",
 )
 
 

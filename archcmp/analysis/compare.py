@@ -8,20 +8,19 @@ values differ; a cell knows whether it differs from the first model's.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from archcmp.analysis.facts import Fact, card
 from archcmp.analysis.factvalues import jsonable
 from archcmp.analysis.flops import count_flops
 from archcmp.analysis.kvcache import UnansweredCache, kv_cache
 from archcmp.analysis.params import count_params
 from archcmp.plan import expand
+from archcmp.record import record
 from archcmp.schema import ModelSpec
 
 Value = object  # a fact value: a number, a word, a structured value or None
 
 
-@dataclass(frozen=True)
+@record
 class Row:
     group: str
     name: str
@@ -36,7 +35,7 @@ class Row:
         return column > 0 and self.values[column] != self.values[0]
 
 
-@dataclass(frozen=True)
+@record
 class Comparison:
     models: tuple[str, ...]
     options: Options
@@ -61,7 +60,7 @@ class Comparison:
         }
 
 
-@dataclass(frozen=True)
+@record
 class Options:
     """Conventions users disagree about, chosen per comparison."""
 
@@ -146,7 +145,7 @@ def _value(fact: Fact | None) -> Value:
     return None if fact is None else fact.value
 
 
-@dataclass(frozen=True)
+@record
 class Change:
     name: str
     before: Value
@@ -167,7 +166,7 @@ class Change:
                 "relative": self.relative}
 
 
-@dataclass(frozen=True)
+@record
 class Diff:
     """``architecture``: what was built differently; ``consequences``: the
     resulting parameters, KV cache and FLOPs (always listed, changed or not);

@@ -23,7 +23,6 @@ whatever the cache dtype, since a server has no other.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
 from fractions import Fraction
 from functools import cached_property, lru_cache
 
@@ -39,6 +38,7 @@ from archcmp.kinds.latent import LatentMixer
 from archcmp.kinds.parallel import ParallelFFN
 from archcmp.kinds.softmax import SoftmaxMixer
 from archcmp.plan import Block, expand
+from archcmp.record import record
 from archcmp.schema import ModelSpec
 
 QUANT_SCOPES = ("linear", "experts", "all")
@@ -68,7 +68,7 @@ def gpu_tensor_bytes(tensor: Tensor, layout: Layout, kv_heads: int | None, fmt: 
     return elements * bits // 8
 
 
-@dataclass(frozen=True)
+@record
 class StageWeights:
     """One GPU of one pipeline stage (the heaviest, where experts do not
     divide evenly). ``experts`` lists, per MoE layer, the local expert
@@ -88,7 +88,7 @@ class StageWeights:
         return self.bytes - self.gathered - sum(n * size for n, size, _, _ in self.experts)
 
 
-@dataclass(frozen=True)
+@record
 class PartCache:
     """One cached tensor of one layer on one GPU: ``elements`` per entry (or
     in all, for a fixed state), ``cap`` entries at most, in ``dtype`` (None:
@@ -108,7 +108,7 @@ class PartCache:
         return packed_bytes((entries if self.cap is None else min(entries, self.cap)) * self.elements, bits)
 
 
-@dataclass(frozen=True)
+@record
 class LayerCache:
     index: int
     parts: tuple[PartCache, ...]

@@ -11,16 +11,15 @@ line up in ``compare``; ``show`` leaves the empty ones out.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from archcmp.analysis import factvalues as fv
 from archcmp.analysis.facts_linear import linear_facts
 from archcmp.analysis.params import ParamsResult, count_params
 from archcmp.plan import Plan, expand
+from archcmp.record import record
 from archcmp.schema import CompressedAttention, LatentAttention, ModelSpec, SoftmaxAttention
 
 
-@dataclass(frozen=True)
+@record
 class Fact:
     group: str
     name: str

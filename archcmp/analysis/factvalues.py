@@ -5,10 +5,11 @@ words for it are written by :mod:`archcmp.render.facts_text`."""
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
+
+from archcmp.record import record
 
 
-@dataclass(frozen=True)
+@record
 class Run:
     """Layers ``start`` to ``stop`` (inclusive) share ``label``."""
 
@@ -27,14 +28,14 @@ def runs(labels: list[str]) -> tuple[Run, ...]:
     return tuple(found)
 
 
-@dataclass(frozen=True)
+@record
 class SpanCount:
     span: str  # "full" | "sliding" | "chunked" | "csa" | "hca"
     window: int | None
     num_layers: int
 
 
-@dataclass(frozen=True)
+@record
 class IndexerFact:
     """A lightning indexer (DSA, CSA): heads × head dim, the keys each query
     keeps, and on how many layers it runs (the others reuse a selection)."""
@@ -46,7 +47,7 @@ class IndexerFact:
     num_layers: int
 
 
-@dataclass(frozen=True)
+@record
 class AttentionLayout:
     """The attention kind and how many layers attend in each span, in the
     order sliding, chunked, full (then compressed ones), and the lightning
@@ -81,7 +82,7 @@ def attention_layout(kind: str, plan, indexer: IndexerFact | None = None) -> Att
     return AttentionLayout(kind, tuple(spans), indexer, tuple(ratios.items()))
 
 
-@dataclass(frozen=True)
+@record
 class MixPart:
     """``count`` layers (or blocks) of one kind: a linear mixer's kind, the
     softmax attention kind (``gated``: with an output gate), or a block of an
@@ -92,7 +93,7 @@ class MixPart:
     gated: bool = False
 
 
-@dataclass(frozen=True)
+@record
 class LayerMix:
     """How a hybrid mixes its layers, and the linear : softmax ratio
     (reduced). ``blocks``: the parts are single-sublayer blocks (Nemotron-H)."""
@@ -102,7 +103,7 @@ class LayerMix:
     blocks: bool
 
 
-@dataclass(frozen=True)
+@record
 class LinearHeads:
     """A linear mixer's heads: query/key heads and dims, value heads and
     dims (one of each for KDA and Mamba-2), Mamba-2's groups and state size."""
@@ -116,7 +117,7 @@ class LinearHeads:
     state_size: int | None = None
 
 
-@dataclass(frozen=True)
+@record
 class FixedState:
     """One linear layer's state, the same at every context, in a convention
     and cache dtype; ``num_layers`` of them."""
@@ -127,7 +128,7 @@ class FixedState:
     dtype: str
 
 
-@dataclass(frozen=True)
+@record
 class PerSpan:
     """A value that differs by span (Gemma 4: head dim 256 on sliding
     layers, 512 on full ones), in the order sliding, chunked, full."""
@@ -148,7 +149,7 @@ def per_span(plan, name: str) -> int | PerSpan | None:
     return PerSpan(tuple(sorted(found.items(), key=lambda item: order.index(item[0]))))
 
 
-@dataclass(frozen=True)
+@record
 class PartialRope:
     """RoPE on ``factor`` of each head's dims; on the full-attention layers
     only when local layers have their own plain RoPE."""
@@ -157,13 +158,13 @@ class PartialRope:
     full_layers_only: bool
 
 
-@dataclass(frozen=True)
+@record
 class LatentDims:
     qk_nope_head_dim: int
     qk_rope_head_dim: int
 
 
-@dataclass(frozen=True)
+@record
 class ScoreScale:
     """Scores not scaled at all (``unit``), or by 1/sqrt(``dim``)."""
 
@@ -171,33 +172,33 @@ class ScoreScale:
     dim: int | None
 
 
-@dataclass(frozen=True)
+@record
 class PositionKind:
     kind: str  # "rope" | "learned" | "none"
     learned_positions: int | None
 
 
-@dataclass(frozen=True)
+@record
 class Scaling:
     type: str
     factor: float | None  # None: the type has no factor (proportional)
     full_layers_only: bool  # with a separate local theta, local layers keep plain RoPE
 
 
-@dataclass(frozen=True)
+@record
 class LayerSet:
     layers: tuple[int, ...]
     num_layers: int
 
 
-@dataclass(frozen=True)
+@record
 class FFNKind:
     moe: bool
     gated: bool
     activation: str
 
 
-@dataclass(frozen=True)
+@record
 class Router:
     """The parts of the routing the spec states (``None``: not stated)."""
 
@@ -208,7 +209,7 @@ class Router:
     hash_layers: int = 0  # leading layers that route by a token-id table (DeepSeek-V4)
 
 
-@dataclass(frozen=True)
+@record
 class GroupedOutput:
     """DeepSeek-V4's output projection: heads in ``groups``, each group to
     ``rank``, then one matrix to the hidden size."""
@@ -217,19 +218,19 @@ class GroupedOutput:
     rank: int
 
 
-@dataclass(frozen=True)
+@record
 class HyperConnectionsFact:
     streams: int
     sinkhorn_iterations: int
 
 
-@dataclass(frozen=True)
+@record
 class NormFact:
     kind: str
     placement: str
 
 
-@dataclass(frozen=True)
+@record
 class MatFormerFact:
     parent: str | None
     nested: tuple[str, ...]

@@ -23,7 +23,7 @@ tries N = 1, 2, … with, for each N, pipeline stages as few as the heads allow
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from decimal import Decimal
 
 from archcmp.analysis.deployment import Deployment, ModelTensors
@@ -32,6 +32,7 @@ from archcmp.analysis.weight_formats import WeightFormat
 from archcmp.errors import ArchcmpError
 from archcmp.hardware.schema import Device
 from archcmp.kinds.latent import LatentMixer
+from archcmp.record import record
 from archcmp.schema import ModelSpec
 from archcmp.units import MAX_CONTEXT
 
@@ -39,7 +40,7 @@ MEMORY_BASES = ("nominal", "reported")
 MAX_SEARCH_GPUS = 1024
 
 
-@dataclass(frozen=True)
+@record
 class Budget:
     """Per-GPU memory and what the user keeps back."""
 
@@ -66,7 +67,7 @@ def budget(device: Device, basis: str = "nominal", mem_util: Decimal = Decimal("
     return Budget(memory, basis, mem_util, reserve)
 
 
-@dataclass(frozen=True)
+@record
 class StageFit:
     stage: int
     first_layer: int
@@ -82,7 +83,7 @@ class StageFit:
                 "state_bytes_per_gpu": self.state_bytes, "total_bytes_per_gpu": self.total_bytes}
 
 
-@dataclass(frozen=True)
+@record
 class FitResult:
     model: str
     device: str

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from archcmp.record import record
 
 
-@dataclass(frozen=True)
+@record
 class FlopCount:
     """One workload's FLOPs by component; ``attention_core`` (softmax
     scores and values), ``linear_mixer_core`` (linear layers' conv and
@@ -50,7 +50,7 @@ class FlopCount:
         return data
 
 
-@dataclass(frozen=True)
+@record
 class TrainingFlops:
     """Training on ``tokens`` tokens in sequences of ``context``: forward with
     the head on every position, backward twice the forward (Kaplan et al.,
@@ -90,7 +90,7 @@ class TrainingFlops:
             {"train_indexer_core_flops": self.indexer} if self.indexer else {})
 
 
-@dataclass(frozen=True)
+@record
 class FlopsResult:
     model: str
     context: int

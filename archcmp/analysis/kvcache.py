@@ -19,13 +19,14 @@ rounds.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from fractions import Fraction
 
 from archcmp.analysis.kvresult import BudgetFit, KindTotal, KVCacheResult, LayerKV, StatePart
 from archcmp.errors import ArchcmpError
 from archcmp.kinds.base import CONVENTIONS, CachePart
 from archcmp.plan import Block, Plan, expand
+from archcmp.record import record
 from archcmp.schema import ModelSpec
 from archcmp.units import MAX_CONTEXT
 
@@ -43,7 +44,7 @@ def packed_bytes(elements: int, bits: int) -> int:
     return -(-elements * bits // 8)
 
 
-@dataclass(frozen=True)
+@record
 class CacheRequest:
     """What to count: ``batch`` sequences of ``context`` tokens, the cache
     dtype for the parts whose dtype the user chooses, and the convention."""

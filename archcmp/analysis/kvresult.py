@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from archcmp.record import record
 
 
-@dataclass(frozen=True)
+@record
 class StatePart:
     """One fixed-size state tensor of one layer (a linear layer's conv or
     recurrent state): its shape for one sequence, dtype, bytes for the batch."""
@@ -19,7 +19,7 @@ class StatePart:
         return {"name": self.name, "shape": list(self.shape), "dtype": self.dtype, "bytes": self.bytes}
 
 
-@dataclass(frozen=True)
+@record
 class LayerKV:
     index: int
     attention: str  # "full" | "sliding" | "chunked"
@@ -56,7 +56,7 @@ class LayerKV:
         }
 
 
-@dataclass(frozen=True)
+@record
 class KindTotal:
     """Layers of one kind (``LayerKV.kind``) and what they hold together."""
 
@@ -70,7 +70,7 @@ class KindTotal:
                 "bytes": self.bytes}
 
 
-@dataclass(frozen=True)
+@record
 class BudgetFit:
     """What fits in ``budget_bytes`` of KV cache: the largest context at the
     chosen batch (capped at ``units.MAX_CONTEXT``; 0 if not one token fits)
@@ -81,7 +81,7 @@ class BudgetFit:
     max_batch: int
 
 
-@dataclass(frozen=True)
+@record
 class KVCacheResult:
     model: str
     context: int

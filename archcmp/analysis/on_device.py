@@ -10,8 +10,6 @@ alone (still a bound) and no prefill figure.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from archcmp.analysis.deployment import Deployment, ModelTensors
 from archcmp.analysis.fit import FitResult, budget, fit
 from archcmp.analysis.sharding import Layout, layout_problem
@@ -19,10 +17,11 @@ from archcmp.analysis.speed import SpeedResult, device_peak, speed
 from archcmp.analysis.weight_formats import WeightFormat
 from archcmp.hardware.catalog import Fleet
 from archcmp.plan import Plan
+from archcmp.record import record
 from archcmp.schema import ModelSpec
 
 
-@dataclass(frozen=True)
+@record
 class OnDevice:
     model: str
     fleet: str

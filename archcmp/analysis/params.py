@@ -12,16 +12,17 @@ component names are those of ``shared/reference/expected_params.json``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from archcmp.kinds.base import OPTIONAL_PARAM_COMPONENTS, PARAM_COMPONENTS, Tensor, with_optional
 from archcmp.plan import Plan, expand
+from archcmp.record import record
 from archcmp.schema import ModelSpec
 
 COMPONENTS = PARAM_COMPONENTS
 
 
-@dataclass(frozen=True)
+@record
 class ParamsResult:
     model: str
     total_params: int

@@ -29,8 +29,6 @@ parallel layers, ``vllm/model_executor/layers/linear.py``, ``fused_moe``,
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from archcmp.analysis.sharding_linear import LINEAR_MIXERS, linear_problem, linear_shard_shape
 from archcmp.errors import ArchcmpError
 from archcmp.kinds.base import Tensor
@@ -40,6 +38,7 @@ from archcmp.kinds.latent import LatentMixer
 from archcmp.kinds.parallel import ParallelFFN
 from archcmp.kinds.softmax import SoftmaxMixer
 from archcmp.plan import Plan, expand
+from archcmp.record import record
 from archcmp.schema import ModelSpec
 
 COLUMN = {"q_proj", "q_b_proj", "kv_b_proj", "gate_proj", "up_proj", "sinks"}
@@ -50,7 +49,7 @@ FIRST_STAGE = {"embed_tokens", "embed_positions", "embed_tokens_per_layer", "per
                "per_layer_projection_norm", "per_layer_projection_norm.bias", "altup_projections"}
 
 
-@dataclass(frozen=True)
+@record
 class Layout:
     tp: int
     pp: int
@@ -169,7 +168,7 @@ def model_tensor_stages(tensor: Tensor, pp: int, tied: bool) -> list[int]:
     return [0] if tensor.name in FIRST_STAGE else [pp - 1]
 
 
-@dataclass(frozen=True)
+@record
 class Shard:
     """What one GPU holds of a tensor: ``copies`` matrices of ``shape``."""
 

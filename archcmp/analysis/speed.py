@@ -29,18 +29,18 @@ reaches, say, 80 % of the bandwidth: the result is then an estimate.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import Decimal
 
 from archcmp.analysis.deployment import Deployment
 from archcmp.analysis.flops import count_flops
 from archcmp.errors import ArchcmpError
 from archcmp.hardware.schema import PEAK_DTYPES, Device
+from archcmp.record import record
 
 MOE_EXPERTS = ("uniform", "all")
 
 
-@dataclass(frozen=True)
+@record
 class Peak:
     dtype: str
     flops_per_s: int | None  # None: no compute bound (--memory-only)
@@ -68,7 +68,7 @@ def device_peak(device: Device, dtype: str, override_tflops: Decimal | None = No
     return Peak(dtype, int(Decimal(str(tflops)) * 10**12), True)
 
 
-@dataclass(frozen=True)
+@record
 class Phase:
     """One bound: the time from bytes and from FLOPs, per GPU."""
 
@@ -86,7 +86,7 @@ class Phase:
         return "compute" if self.compute_seconds is not None and self.compute_seconds > self.memory_seconds else "memory"
 
 
-@dataclass(frozen=True)
+@record
 class SpeedResult:
     model: str
     device: str

@@ -38,9 +38,9 @@ quantized matrix is Q4_K.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from archcmp.errors import ArchcmpError
+from archcmp.record import record
 
 FLOAT_BITS = {"bf16": 16, "fp16": 16, "fp32": 32}
 # GGUF block types: (elements per block, bytes per block).
@@ -61,7 +61,7 @@ COMPUTE_DTYPE = {"bf16": "bf16", "fp16": "fp16", "fp32": "tf32", "fp8": "fp8", "
                  "int8": "int8", "mxfp4": "bf16", "nvfp4": "fp4"}
 
 
-@dataclass(frozen=True)
+@record
 class WeightFormat:
     name: str
 

@@ -12,13 +12,13 @@ from __future__ import annotations
 import difflib
 import os
 import re
-from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
 from archcmp.errors import ArchcmpError
 from archcmp.hardware.load import load_device_file
 from archcmp.hardware.schema import Device
+from archcmp.record import record
 from archcmp.registry import SPEC_SUFFIXES, _peek
 
 MAX_DEVICES = 4096  # a large cluster; beyond it a count is a typo
@@ -32,7 +32,7 @@ def bundled_dir() -> Path:
     return packaged if packaged.is_dir() else Path(__file__).parents[2] / "hardware"
 
 
-@dataclass(frozen=True)
+@record
 class Fleet:
     """``count`` identical devices."""
 

@@ -11,16 +11,16 @@ q/k norm in a Llama config) is an error rather than a silently different model.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 
 from archcmp.errors import ArchcmpError
 from archcmp.hf import sameness
 from archcmp.hf.families import FAMILIES, WRAPPERS, supported
 from archcmp.hf.importer import read_body
+from archcmp.record import record
 from archcmp.schema import ModelSpec
 
 
-@dataclass(frozen=True)
+@record
 class Exported:
     config: dict
     model_type: str

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 
 from archcmp import inputs
@@ -21,13 +21,14 @@ from archcmp.hf.common import BASE_IGNORED
 from archcmp.hf.families import ABSENT_TEXT_CONFIG, FAMILIES, WRAPPER_KEYS, WRAPPERS, Family, supported
 from archcmp.hf.reader import Reader
 from archcmp.jsonload import load_json
+from archcmp.record import record
 from archcmp.schema import ModelSpec
 from archcmp.yamlload import Located
 
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 
 
-@dataclass(frozen=True)
+@record
 class Imported:
     spec: ModelSpec
     yaml: str
@@ -35,7 +36,7 @@ class Imported:
     warnings: list[str] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
+@record
 class Body:
     """The architecture part of a spec read from a config dict."""
 

@@ -4,13 +4,12 @@ times the keys each query sees (the kinds differ in ``pair_flops``)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from archcmp.kinds.base import FlopOptions, OneCoreComponent, Tensor, matrix_macs
 from archcmp.kinds.span import Span
+from archcmp.record import record
 
 
-@dataclass(frozen=True, kw_only=True)
+@record(kw_only=True)
 class AttentionLayer(OneCoreComponent):
     hidden: int
     num_heads: int

@@ -19,9 +19,10 @@ This is the shape of vLLM's one-class-per-kind ``KVCacheSpec``
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from fractions import Fraction
 from math import prod
+
+from archcmp.record import record
 
 # Components of the parameter and FLOP counts, one vocabulary for both
 # (``shared/reference/expected_params.json`` names). FLOPs add
@@ -71,7 +72,7 @@ class OneCoreComponent:
         return {self.core_component: self.decode_core_flops(position, options)}  # type: ignore[attr-defined]
 
 
-@dataclass(frozen=True)
+@record
 class Tensor:
     """One parameter tensor: a matrix is ``(out_features, in_features)``, a
     vector ``(n,)``. ``copies`` identical tensors (a MoE layer's experts), of
@@ -103,7 +104,7 @@ def matrix_macs(tensors: tuple[Tensor, ...]) -> dict[str, int]:
     return macs
 
 
-@dataclass(frozen=True)
+@record
 class Held:
     """How many entries a growing cache part holds once ``context`` tokens
     have been seen: one per ``stride`` tokens, at most ``cap``. With
@@ -135,7 +136,7 @@ class Held:
         return Fraction(1, self.stride)
 
 
-@dataclass(frozen=True)
+@record
 class Layout:
     """How an engine stores one entry of a part when the user's dtype is
     ``dtype``: a packed record of other parts, of fixed dtypes (vLLM's
@@ -147,7 +148,7 @@ class Layout:
     parts: tuple[tuple[str, int, str], ...]  # (name, elements, dtype) of one entry
 
 
-@dataclass(frozen=True)
+@record
 class CachePart:
     """One cached tensor of one layer and sequence. With ``held``, ``shape``
     is one entry and there are ``held.entries(context)`` of them; without, it
@@ -178,7 +179,7 @@ ATTENTION_MODES = ("causal", "full")
 MLA_DECODE_FORMS = ("absorbed", "expanded")
 
 
-@dataclass(frozen=True)
+@record
 class FlopOptions:
     """Conventions of the attention FLOP count: ``attention`` ``causal`` (a
     query sees the keys its mask allows) or ``full`` (every key, as an

@@ -20,11 +20,10 @@ layers all of them (an entry covers tokens up to ``ratio·(w + 1)``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from archcmp.kinds.attention import AttentionLayer
 from archcmp.kinds.base import CachePart, FlopOptions, Held, Layout, Tensor, matrix_macs
 from archcmp.kinds.indexer import QUANT_BLOCK
+from archcmp.record import record
 
 
 def floor_sum(n: int, m: int) -> int:
@@ -39,7 +38,7 @@ def capped_floor_sum(n: int, m: int, cap: int) -> int:
     return floor_sum(ramp, m) + cap * (n - ramp)
 
 
-@dataclass(frozen=True)
+@record
 class CompressedSpan:
     """A window of raw tokens plus one compressed entry per ``ratio``;
     ``topk`` caps the entries a query attends to (CSA)."""
@@ -82,14 +81,14 @@ def fp8_ds_mla(head_dim: int, rope_dim: int) -> Layout:
                                         ("rope", rope_dim, "bf16")))
 
 
-@dataclass(frozen=True)
+@record
 class CompressedIndexer:
     num_heads: int
     head_dim: int
     topk: int
 
 
-@dataclass(frozen=True, kw_only=True)
+@record(kw_only=True)
 class CompressedMixer(AttentionLayer):
     head_dim: int
     rope_dim: int

@@ -20,15 +20,14 @@ multiply is element-wise and not counted.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from archcmp.kinds import state
 from archcmp.kinds.base import CachePart, FlopOptions, OneCoreComponent, Tensor, matrix_macs
+from archcmp.record import record
 
 C = "linear_mixer"
 
 
-@dataclass(frozen=True)
+@record
 class GatedDeltaNetMixer(OneCoreComponent):
     hidden: int
     num_key_heads: int
@@ -108,7 +107,7 @@ class GatedDeltaNetMixer(OneCoreComponent):
         return recurrent + state.conv_flops(1, self.conv_channels, self.conv_kernel)
 
 
-@dataclass(frozen=True)
+@record
 class KimiDeltaMixer(OneCoreComponent):
     hidden: int
     num_heads: int

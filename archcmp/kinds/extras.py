@@ -4,16 +4,15 @@ and Gemma 3n's AltUp, LAuReL and per-layer-input modules (transformers
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from archcmp.kinds.base import Tensor
+from archcmp.record import record
 
 # Norms per block: ``pre`` one before each sublayer (Llama), ``post`` one
 # after each, inside the residual (OLMo 2), ``sandwich`` both (Gemma).
 NORMS_PER_BLOCK = {"pre": 2, "post": 2, "sandwich": 4}
 
 
-@dataclass(frozen=True)
+@record
 class NormKind:
     kind: str  # "rmsnorm" | "layernorm"
     bias: bool
@@ -25,7 +24,7 @@ class NormKind:
         return parts
 
 
-@dataclass(frozen=True)
+@record
 class BlockNorms:
     hidden: int
     norm: NormKind
@@ -40,7 +39,7 @@ class BlockNorms:
         return {}
 
 
-@dataclass(frozen=True)
+@record
 class AltUp:
     """AltUp (arXiv:2301.13310) over ``n`` residual streams:
     ``correct_output_scale`` (H), ``correction_coefs`` n → n,
@@ -68,7 +67,7 @@ class AltUp:
         return {"other": n * n + n * n * n + 2 * h * n + h * n * n}
 
 
-@dataclass(frozen=True)
+@record
 class Laurel:
     """LAuReL (arXiv:2411.07501): a rank-r residual H → r → H and its norm."""
 
@@ -85,7 +84,7 @@ class Laurel:
         return {"other": 2 * self.hidden * self.rank}
 
 
-@dataclass(frozen=True)
+@record
 class PerLayerInput:
     """Gemma 3n's per-layer input: a gate H → w, a projection w → H and a
     norm, fed from the per-layer embeddings."""

@@ -10,9 +10,8 @@ token uses (DeepSeekMoE, arXiv:2401.06066); a token visits
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from archcmp.kinds.base import Tensor, matrix_macs
+from archcmp.record import record
 
 
 def mlp_tensors(prefix: str, component: str, hidden: int, width: int, gated: bool, bias: bool,
@@ -26,7 +25,7 @@ def mlp_tensors(prefix: str, component: str, hidden: int, width: int, gated: boo
     return parts
 
 
-@dataclass(frozen=True)
+@record
 class DenseFFN:
     hidden: int
     width: int
@@ -47,7 +46,7 @@ class DenseFFN:
         return matrix_macs(self.tensors())
 
 
-@dataclass(frozen=True)
+@record
 class MoEFFN:
     hidden: int
     num_experts: int

@@ -12,14 +12,13 @@ that matrix, a matmul of per-token weights. All fp32 parameters, component
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from archcmp.kinds.base import Tensor
+from archcmp.record import record
 
 SITES = ("attn_hc", "ffn_hc")
 
 
-@dataclass(frozen=True)
+@record
 class HyperConnection:
     hidden: int
     streams: int

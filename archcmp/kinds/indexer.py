@@ -21,14 +21,13 @@ this: no weights, no cached key, no scoring.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from archcmp.kinds.base import CachePart, Held, Tensor, matrix_macs
+from archcmp.record import record
 
 QUANT_BLOCK = 128  # vLLM: one fp32 scale per 128 fp8 values
 
 
-@dataclass(frozen=True)
+@record
 class IndexerKind:
     hidden: int
     num_heads: int

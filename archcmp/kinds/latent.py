@@ -26,15 +26,14 @@ join the nope ones (``rope_key`` false: latent alone, kv_b_proj wider).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from archcmp.kinds.attention import AttentionLayer
 from archcmp.kinds.base import MLA_DECODE_FORMS, CachePart, FlopOptions, Layout, Tensor
 from archcmp.kinds.indexer import QUANT_BLOCK, IndexerKind
 from archcmp.kinds.span import SlidingSpan
+from archcmp.record import record
 
 
-@dataclass(frozen=True, kw_only=True)
+@record(kw_only=True)
 class LatentMixer(AttentionLayer):
     q_lora_rank: int | None
     kv_lora_rank: int

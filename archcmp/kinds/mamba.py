@@ -20,15 +20,14 @@ C·h: 2·P·N multiply-adds per head (the decay multiply is element-wise).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from archcmp.kinds import state
 from archcmp.kinds.base import CachePart, FlopOptions, OneCoreComponent, Tensor, matrix_macs
+from archcmp.record import record
 
 C = "linear_mixer"
 
 
-@dataclass(frozen=True)
+@record
 class Mamba2Mixer(OneCoreComponent):
     hidden: int
     num_heads: int

@@ -12,16 +12,15 @@ the block holds three norms more than a sandwich block.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from archcmp.kinds.base import Tensor
 from archcmp.kinds.extras import NormKind
 from archcmp.kinds.ffn import DenseFFN, MoEFFN
+from archcmp.record import record
 
 BRANCH_NORMS = ("post_feedforward_layernorm_1", "pre_feedforward_layernorm_2", "post_feedforward_layernorm_2")
 
 
-@dataclass(frozen=True)
+@record
 class ParallelFFN:
     dense: DenseFFN
     moe: MoEFFN

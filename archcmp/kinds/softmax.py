@@ -12,13 +12,12 @@ arXiv:1911.02150; Ainslie et al. 2023, arXiv:2305.13245).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from archcmp.kinds.attention import AttentionLayer
 from archcmp.kinds.base import CachePart, Tensor
+from archcmp.record import record
 
 
-@dataclass(frozen=True, kw_only=True)
+@record(kw_only=True)
 class SoftmaxMixer(AttentionLayer):
     kind: str  # "mha" | "gqa" | "mqa": the spec's name for this head layout
     num_kv_heads: int

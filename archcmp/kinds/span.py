@@ -6,12 +6,11 @@ sees under the causal mask (transformers ``sliding_window_overlay`` /
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from archcmp.kinds.base import Held
+from archcmp.record import record
 
 
-@dataclass(frozen=True)
+@record
 class FullSpan:
     kind = "full"
     window = None
@@ -28,7 +27,7 @@ class FullSpan:
         return Held()
 
 
-@dataclass(frozen=True)
+@record
 class SlidingSpan:
     window: int
     kind = "sliding"
@@ -47,7 +46,7 @@ class SlidingSpan:
         return Held(cap=self.window - 1 if convention == "transformers" else self.window)
 
 
-@dataclass(frozen=True)
+@record
 class ChunkedSpan:
     window: int  # the chunk size
     kind = "chunked"

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
 from itertools import pairwise
 
+from archcmp.record import record
 from archcmp.render.fontbound import text_width
 from archcmp.render.svg import MUTED, Canvas
 from archcmp.units import format_context
@@ -49,7 +49,7 @@ def round_params(value: int) -> str:
     return str(value)
 
 
-@dataclass(frozen=True)
+@record
 class LogAxis:
     """A logarithmic axis from ``low`` to ``high`` (data units) onto pixels
     ``start`` to ``end`` (``end`` < ``start`` for a y axis that grows upward)."""

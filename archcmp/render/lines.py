@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from archcmp.record import record
 from archcmp.render import chart
 from archcmp.render.fontbound import text_width
 from archcmp.render.svg import INK, MUTED, Canvas
@@ -16,7 +17,7 @@ LEGEND_SIZE = 12
 LEGEND_ROW = 20
 
 
-@dataclass(frozen=True)
+@record
 class Line:
     points: list[tuple[float, float]]  # (context, value), both > 0
     colour: str
@@ -26,7 +27,7 @@ class Line:
     rings: tuple[tuple[float, float], ...] = ()  # points to circle (a model's max context)  # for the svg's readers (class / data attributes)
 
 
-@dataclass(frozen=True)
+@record
 class LegendCell:
     text: str
     colour: str | None = None  # a line sample before the text

@@ -10,7 +10,6 @@ every number reads as ``archcmp compare``, ``kvcache``, ``flops`` and
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from html import escape
 
 from archcmp import __version__
@@ -18,6 +17,7 @@ from archcmp.analysis.compare import Comparison, Diff
 from archcmp.analysis.flops import FlopsResult
 from archcmp.analysis.kvcache import KVCacheResult
 from archcmp.analysis.params import ParamsResult
+from archcmp.record import record
 from archcmp.render import compare_view
 from archcmp.render.flops_view import flops_table
 from archcmp.render.html_table import to_html
@@ -28,7 +28,7 @@ from archcmp.schema import ModelSpec
 from archcmp.units import format_context
 
 
-@dataclass(frozen=True)
+@record
 class ReportData:
     specs: list[ModelSpec]
     comparison: Comparison

@@ -11,9 +11,9 @@ script-free and identical across platforms.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from html import escape
 
+from archcmp.record import record
 from archcmp.render.fontbound import ASCENT, DESCENT, FONT_STACK, text_width
 
 INK = "#1f2328"
@@ -24,7 +24,7 @@ class LayoutError(AssertionError):
     """A figure's layout put two labels on top of each other: a bug in a renderer."""
 
 
-@dataclass(frozen=True)
+@record
 class Box:
     x: float
     y: float

@@ -11,10 +11,10 @@ label of theirs is the same.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from archcmp.record import record
 
 
-@dataclass(frozen=True)
+@record
 class Label:
     """One line of text. ``key`` names what it states (``mixer.heads``), so
     that drawings of several models can mark what one has and another lacks."""
@@ -23,7 +23,7 @@ class Label:
     text: str
 
 
-@dataclass(frozen=True)
+@record
 class Part:
     """One box: ``role`` picks its colours (``embedding``, ``norm``,
     ``mixer``, ``local``, ``ffn``, ``moe``, ``extra``, ``head``)."""
@@ -38,7 +38,7 @@ class Part:
         return (self.title, *self.lines)
 
 
-@dataclass(frozen=True)
+@record
 class Sublayer:
     """Boxes bottom to top; ``residual``: the input is added back above them."""
 
@@ -46,12 +46,12 @@ class Sublayer:
     residual: bool = True
 
 
-@dataclass(frozen=True)
+@record
 class BlockDrawing:
     sublayers: tuple[Sublayer, ...]
 
 
-@dataclass(frozen=True)
+@record
 class Stretch:
     """``count`` consecutive layers drawn as one block, from layer ``first``."""
 
@@ -60,7 +60,7 @@ class Stretch:
     first: int
 
 
-@dataclass(frozen=True)
+@record
 class Group:
     """``stretches`` bottom to top, the whole cycle ``repeats`` times."""
 
@@ -76,7 +76,7 @@ class Group:
         return self.repeats * sum(s.count for s in self.stretches)
 
 
-@dataclass(frozen=True)
+@record
 class Tower:
     model: str
     name: str

@@ -9,13 +9,14 @@ read a config into a spec body and how to write a spec back.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from archcmp.hf.reader import Reader
+from archcmp.record import record
 from archcmp.schema import ModelSpec
 
 
-@dataclass(frozen=True)
+@record
 class Family:
     model_type: str
     family: str  # the spec's ``family`` label
