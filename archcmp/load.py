@@ -28,6 +28,12 @@ def parse_spec(text: str, filename: str) -> schema.ModelSpec:
 
 def parse_located(text: str, filename: str) -> tuple[schema.ModelSpec, Located]:
     located = load_yaml(text, filename)
+    return validate_located(located, filename), located
+
+
+def validate_located(located: Located, filename: str) -> schema.ModelSpec:
+    """The spec of a document already read (the registry's index reads
+    every file once), every problem located."""
     if not isinstance(located.data, dict):
         kind = type(located.data).__name__
         raise SpecError([Problem(filename, 1, 1, None, f"top level must be a mapping of fields, found {kind}")])
@@ -35,7 +41,7 @@ def parse_located(text: str, filename: str) -> tuple[schema.ModelSpec, Located]:
         spec = schema.ModelSpec.model_validate(located.data)
     except ValidationError as exc:
         raise SpecError(_pydantic_problems(exc, located, filename)) from None
-    return spec, located
+    return spec
 
 
 def located_problems(located: Located, filename: str, findings: list[tuple[tuple, str]]) -> list[Problem]:

@@ -16,10 +16,10 @@ from pathlib import Path
 
 from archcmp import inputs
 from archcmp.errors import ArchcmpError, SpecError
-from archcmp.load import load_spec_file
+from archcmp.load import load_spec_file, validate_located
 from archcmp.record import record
 from archcmp.schema import ModelSpec
-from archcmp.yamlload import load_yaml
+from archcmp.yamlload import Located, load_yaml
 
 SPEC_SUFFIXES = (".yaml", ".yml")
 
@@ -51,6 +51,9 @@ class Registry:
         # User directories come first so a user spec can shadow a bundled one.
         self.dirs = dirs + [bundled_dir()]
         self._loaded: dict[Path, ModelSpec] = {}
+        # The documents read for the index, so that `list` and aliases
+        # validate them without reading and parsing every file twice.
+        self._documents: dict[Path, Located] = {}
 
     def resolve(self, name: str) -> ModelSpec:
         """A model argument: a path to a YAML file, a spec id or an alias."""
@@ -73,7 +76,8 @@ class Registry:
 
     def load(self, path: Path) -> ModelSpec:
         if path not in self._loaded:
-            self._loaded[path] = load_spec_file(path)
+            document = self._documents.pop(path, None)
+            self._loaded[path] = load_spec_file(path) if document is None else validate_located(document, str(path))
         return self._loaded[path]
 
     def family(self, family: str) -> list[ModelSpec]:
@@ -91,9 +95,10 @@ class Registry:
         seen: dict[str, Entry] = {}
         for d in self.dirs:
             for path in sorted(p for p in _listing(d) if p.suffix in SPEC_SUFFIXES):
-                entry = _peek(path)
+                entry, document = _peek_located(path)
                 if entry and entry.id not in seen:
                     seen[entry.id] = entry
+                    self._documents[path] = document
         return list(seen.values())
 
     def _unknown(self, name: str) -> str:
@@ -115,19 +120,25 @@ def _peek(path: Path) -> Entry | None:
     by the same bounded reader as a spec (a FIFO or an alias bomb in a spec
     directory must not hang ``list``). A file that does not even parse is
     left for ``validate`` to report."""
+    return _peek_located(path)[0]
+
+
+def _peek_located(path: Path) -> tuple[Entry | None, Located | None]:
+    """:func:`_peek`'s entry and the document it read."""
     try:
-        data = load_yaml(inputs.read_text(path), str(path)).data
+        located = load_yaml(inputs.read_text(path), str(path))
     except SpecError:
-        return None
+        return None, None
+    data = located.data
     if not isinstance(data, dict):
-        return None
+        return None, None
     aliases = data.get("aliases")
     return Entry(
         id=_text(data.get("id")) or path.stem,
         path=path,
         family=_text(data.get("family")) or "",
         aliases=tuple(a for a in aliases if isinstance(a, str)) if isinstance(aliases, list) else (),
-    )
+    ), located
 
 
 def _text(value: object) -> str | None:
