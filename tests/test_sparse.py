@@ -179,6 +179,9 @@ def test_compare_v3_v32_v4(run):
     assert v4["router"]["hash_layers"] == 3
     assert v4["kv_bytes"] is None  # vLLM holds V4 in fp8 only: no bf16 figure
     assert data["deepseek-v3"]["grouped_output"] is None
+    # one kv_proj head is K and V in every layer; RoPE on 64 of its 512 dims (config qk_rope_head_dim, head_dim)
+    assert v4["k_eq_v"] == ["sliding", "csa", "hca"] and data["deepseek-v3.2"]["k_eq_v"] is None
+    assert v4["partial_rotary_factor"] == 64 / 512
     status, out, _ = run("compare", "deepseek-v3.2", "deepseek-v4-flash", "--dtype", "fp8", "--format", "json")
     assert json.loads(out)["deepseek-v4-flash"]["kv_bytes"] == 141_585_408
 
