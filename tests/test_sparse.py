@@ -88,6 +88,17 @@ def test_v4_cache_by_layer_kind_equals_the_reference():
             assert by_kind[kinds[entry["kind"]]] == (entry["count"], entry["count"] * per_layer)
 
 
+def test_v4_layers_hold_their_window_and_compressed_entries(run, monkeypatch):
+    """At 128k: a window of 128 tokens in every layer, plus 131072 / 4 = 32768
+    entries on csa layers and 131072 / 128 = 1024 on hca layers."""
+    status, out, _ = run("kvcache", "deepseek-v4-flash", "--ctx", "128k", "--dtype", "fp8", "--format", "json")
+    held = {k["kind"]: (k["cached_tokens"], k["compressed_entries"]) for k in json.loads(out)[0]["by_kind"]}
+    assert status == 0 and held == {"sliding": (128, 0), "csa": (128, 32768), "hca": (128, 1024)}
+    monkeypatch.setenv("COLUMNS", "80")
+    status, out, _ = run("kvcache", "deepseek-v4-flash", "--ctx", "128k", "--dtype", "fp8")
+    assert status == 0 and "csa             21    128 + 32k" in out and "window + n" in out
+
+
 def test_dsa_cache_per_token_by_hand():
     """DeepSeek-V3.2 per token and layer: latent 512 + 64 and indexer key 128.
     transformers: all bf16, (576 + 128) × 2 = 1,408 B; vLLM: 576 × 2 + 132
