@@ -97,7 +97,7 @@ def test_v4_layers_hold_their_window_and_compressed_entries(run, monkeypatch):
     assert status == 0 and held == {"sliding": (128, 0), "csa": (128, 32768), "hca": (128, 1024)}
     monkeypatch.setenv("COLUMNS", "80")
     status, out, _ = run("kvcache", "deepseek-v4-flash", "--ctx", "128k", "--dtype", "fp8")
-    assert status == 0 and re.search(r"\bcsa +21 +128 \+ 32k ", out) and "window + n" in out
+    assert status == 0 and re.search(r"\bcsa +21 +128 \+ 32k ", out) and "n: a compressed layer" in out
 
 
 def test_dsa_cache_per_token_by_hand():
