@@ -70,12 +70,19 @@ class Plan:
     model_tensors: tuple[Tensor, ...]  # embeddings, head, final norm, model-level extras
     # The block an MTP module copies, where it is not the last layer (DeepSeek-V4's attends like compress_ratios says)
     mtp_block: Block | None = None
+    # The blocks of one MTP module, where it is a list of one-sublayer blocks (Nemotron-H)
+    mtp_blocks: tuple[Block, ...] = ()
 
     def __iter__(self) -> Iterator[Block]:
         return iter(self.blocks)
 
     def __len__(self) -> int:
         return len(self.blocks)
+
+    def mtp_module_blocks(self) -> tuple[Block, ...]:
+        """The blocks one MTP module holds: its own list, else the block it
+        copies (the last layer's, unless :attr:`mtp_block` says otherwise)."""
+        return self.mtp_blocks or (self.mtp_block or self.blocks[-1],)
 
     def mixer_blocks(self) -> tuple[Block, ...]:
         """The blocks that mix tokens (all of them, but in Nemotron-H)."""
@@ -105,7 +112,10 @@ def expand(spec: ModelSpec) -> Plan:
         blocks = tuple(_sublayer_block(spec, i) for i in range(spec.num_layers))
     else:
         blocks = tuple(_block(spec, i, labels[i], sources[i]) for i in range(spec.num_layers))
-    return Plan(spec.id, spec.hidden_size, spec.vocab_size, blocks, model_tensors(spec), _mtp_block(spec, blocks))
+    mtp_blocks = tuple(_sublayer_block(spec, spec.num_layers + i, label)
+                       for i, label in enumerate(spec.mtp.blocks if spec.mtp and spec.mtp.blocks else ()))
+    return Plan(spec.id, spec.hidden_size, spec.vocab_size, blocks, model_tensors(spec), _mtp_block(spec, blocks),
+                mtp_blocks)
 
 
 def _mtp_block(spec: ModelSpec, blocks: tuple[Block, ...]) -> Block | None:
@@ -129,9 +139,10 @@ def _block(spec: ModelSpec, index: int, label: str, kv_source: int) -> Block:
     )
 
 
-def _sublayer_block(spec: ModelSpec, index: int) -> Block:
-    """A block of one sublayer and its one pre-norm (transformers ``NemotronHBlock``)."""
-    mixer, ffn = sublayers(spec, index)
+def _sublayer_block(spec: ModelSpec, index: int, label: str | None = None) -> Block:
+    """A block of one sublayer and its one pre-norm (transformers ``NemotronHBlock``);
+    ``label``: an MTP block's, which the block pattern does not place."""
+    mixer, ffn = sublayers(spec, index, label)
     norm = NormKind(spec.norm.kind, spec.norm.bias)
     return Block(index=index, mixer=mixer and _mixer(spec, index, mixer, owns_cache=True),
                  ffn=ffn and _ffn(spec, index, False, norm, ffn), norms=BlockNorms(spec.hidden_size, norm, "pre", sublayers=1),
@@ -199,7 +210,7 @@ def _ffn(spec: ModelSpec, index: int, shared: bool, norm: NormKind, label: str |
     experts = MoEFFN(h, moe.num_experts, moe.experts_per_token, moe.expert_intermediate_size, ffn.gated,
                      ffn.activation, expert_bias=moe.expert_bias, router_bias=moe.router_bias,
                      shared_width=moe.shared_width, shared_bias=ffn.bias, shared_gate=moe.shared_expert_gate,
-                     router_scales=moe.router_scales)
+                     router_scales=moe.router_scales, latent_size=moe.latent_size or 0, latent_bias=ffn.bias)
     return ParallelFFN(dense, experts, norm) if moe.parallel_dense else experts
 
 
