@@ -31,8 +31,10 @@ def check_linear(spec, pattern_check) -> Iterator[Finding]:
 
 
 def _linear_layers(spec) -> bool:
+    """Some layer, or an MTP block, is a linear one."""
     pattern = spec.block_pattern or spec.attention.layer_pattern
-    return LINEAR_LABEL in pattern.labels(spec.num_layers)
+    mtp_blocks = (spec.mtp and spec.mtp.blocks) or []
+    return LINEAR_LABEL in pattern.labels(spec.num_layers) or LINEAR_LABEL in mtp_blocks
 
 
 def _heads(spec) -> Iterator[Finding]:

@@ -53,17 +53,28 @@ def _kimi(rng, n: int) -> dict:
             "pad_token_id": 0, "bos_token_id": 1, "eos_token_id": 2}
 
 
+NEMOTRON_TYPES = {"M": "mamba", "*": "attention", "E": "moe", "-": "mlp"}
+
+
 def _nemotron(rng, n: int) -> dict:
     blocks = "".join(rng.choice("M*E-") for _ in range(n))
+    mtp = "".join(rng.choice("M*E-") for _ in range(rng.randint(1, 3)))
     heads = rng.choice([2, 4])
-    return {"model_type": "nemotron_h", "vocab_size": 300, "hidden_size": rng.choice([64, 96]),
-            "hybrid_override_pattern": blocks, "num_attention_heads": heads, "num_key_value_heads": rng.choice([1, 2]),
+    c = {"hybrid_override_pattern": blocks} if rng.random() < 0.5 else {
+        "layers_block_type": [NEMOTRON_TYPES[b] for b in blocks]}
+    if rng.random() < 0.5:  # MTP modules, which transformers does not build: counted apart, never in the total
+        c["num_nextn_predict_layers"] = rng.randint(1, 2)
+        c |= {"mtp_hybrid_override_pattern": mtp} if rng.random() < 0.5 else {
+            "mtp_layers_block_type": [NEMOTRON_TYPES[b] for b in mtp]}
+    return c | {"model_type": "nemotron_h", "vocab_size": 300, "hidden_size": rng.choice([64, 96]),
+            "moe_latent_size": rng.choice([None, 16, 40]), "n_shared_experts": rng.randint(0, 2),
+            "num_attention_heads": heads, "num_key_value_heads": rng.choice([1, 2]),
             "head_dim": 16, "intermediate_size": 80, "mlp_bias": rng.random() < 0.5, "mamba_num_heads": 4,
             "mamba_head_dim": rng.choice([8, 16]), "n_groups": rng.choice([1, 2]), "ssm_state_size": 8,
             "conv_kernel": rng.choice([2, 4]), "use_conv_bias": rng.random() < 0.5, "use_bias": rng.random() < 0.5,
             "chunk_size": 8, "mamba_ssm_cache_dtype": rng.choice(["float32", "bfloat16"]),
             "n_routed_experts": rng.randint(1, 4), "num_experts_per_tok": 1, "moe_intermediate_size": 24,
-            "n_shared_experts": 1, "moe_shared_expert_intermediate_size": 40,
+            "moe_shared_expert_intermediate_size": 40,
             "routed_scaling_factor": rng.choice([1.0, 2.5]), "norm_topk_prob": rng.random() < 0.5,
             "tie_word_embeddings": rng.random() < 0.5, "pad_token_id": 0, "bos_token_id": 1, "eos_token_id": 2}
 

@@ -36,7 +36,7 @@ IGNORED = frozenset({
     "residual_in_fp32", "hidden_dropout", "layer_norm_epsilon", "norm_eps", "n_group", "topk_group",
     "moe_shared_expert_overlap", "partial_rotary_factor", "rope_theta", "rope_scaling", "rope_parameters",
 })
-ALIASES = {"num_local_experts": "n_routed_experts", "layer_types": "layers_block_type",
+ALIASES = {"num_local_experts": "n_routed_experts", "layer_types": "layers_block_type", "mamba_dt_limit": "time_step_limit",
            "mamba_n_groups": "n_groups", "mamba_d_conv": "conv_kernel", "mamba_conv_bias": "use_conv_bias",
            "mamba_chunk_size": "chunk_size"}
 BLOCKS = {"linear_attention": "linear", "mamba": "linear", "full_attention": "attention", "attention": "attention",
@@ -95,14 +95,16 @@ def _moe(r: Reader) -> dict:
     a selection bias, renormalized by ``norm_topk_prob``, ×``routed_scaling_factor``;
     the shared expert an ``NemotronHMLP`` of its own width."""
     shared = r.int("n_shared_experts", minimum=0)
+    if shared == 0:
+        r.warn("n_shared_experts", "0 ignored, as transformers 5.24 does: NemotronHMoE always builds its shared expert")
     section = {"num_experts": r.int("n_routed_experts"), "experts_per_token": r.int("num_experts_per_tok"),
                "expert_intermediate_size": r.int("moe_intermediate_size")}
     latent = r.opt_int("moe_latent_size")
     if latent is not None:  # the experts read a latent behind fc1_latent_proj / fc2_latent_proj
         section["latent_size"] = latent
-    if shared:
-        section.update(num_shared_experts=shared,
-                       shared_expert_intermediate_size=r.int("moe_shared_expert_intermediate_size"))
+    # one NemotronHMLP of moe_shared_expert_intermediate_size, however many n_shared_experts says
+    section.update(num_shared_experts=max(shared, 1),
+                   shared_expert_intermediate_size=r.int("moe_shared_expert_intermediate_size"))
     return section | common.router("sigmoid", r.bool("norm_topk_prob"),
                                    common.positive(r, "routed_scaling_factor", required=True))
 
@@ -165,6 +167,8 @@ def to_config(spec: ModelSpec) -> dict:
                       n_groups=lin.num_groups, conv_kernel=lin.conv_kernel, chunk_size=lin.chunk_size,
                       use_conv_bias=lin.conv_bias, use_bias=lin.proj_bias,
                       mamba_ssm_cache_dtype={v: k for k, v in STATE_DTYPES.items()}[lin.state_dtype or "fp32"])
+    if moe is not None and moe.num_shared_experts == 0:
+        raise ArchcmpError("a MoE without a shared expert: transformers 5.24's NemotronHMoE always builds one")
     if moe is not None:
         config.update(n_routed_experts=moe.num_experts, num_experts_per_tok=moe.experts_per_token,
                       moe_intermediate_size=moe.expert_intermediate_size, n_shared_experts=moe.num_shared_experts,
@@ -177,4 +181,6 @@ def to_config(spec: ModelSpec) -> dict:
     return config
 
 
-FAMILIES = (Family("nemotron_h", "nemotron-h", DEFAULTS, spec_body, to_config, ignored=IGNORED, aliases=ALIASES),)
+# transformers saves time_step_limit's default (0.0, inf) as [0.0, Infinity]: a training clamp on dt that sizes nothing
+FAMILIES = (Family("nemotron_h", "nemotron-h", DEFAULTS, spec_body, to_config, ignored=IGNORED, aliases=ALIASES,
+                   nonfinite_ok=frozenset({"time_step_limit"})),)
