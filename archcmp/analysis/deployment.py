@@ -38,7 +38,7 @@ from archcmp.kinds.ffn import MoEFFN
 from archcmp.kinds.latent import LatentMixer
 from archcmp.kinds.parallel import ParallelFFN
 from archcmp.kinds.softmax import SoftmaxMixer
-from archcmp.plan import Block, expand
+from archcmp.plan import Block, Mixer, expand
 from archcmp.schema import ModelSpec
 
 QUANT_SCOPES = ("linear", "experts", "all")
@@ -198,12 +198,12 @@ class Deployment:
     def _layer_cache(self, block: Block) -> LayerCache:
         if block.mixer is None:  # a block of an FFN alone caches nothing
             return LayerCache(block.index, (), None)
-        parts = tuple(self._part(block, part) for part in self._stored(block))
+        parts = tuple(self._part(block, part) for part in self._stored(block.mixer))
         return LayerCache(block.index, parts, None if block.mixer.span is None else block.mixer.span.window)
 
-    def _stored(self, block: Block) -> list[CachePart]:
+    def _stored(self, mixer: Mixer) -> list[CachePart]:
         stored = []
-        for part in block.mixer.cache("vllm"):
+        for part in mixer.cache("vllm"):
             layout = part.layout(self.kv_dtype) or (part.layouts[0] if part.only_layouts else None)
             if layout is None:
                 stored.append(part)

@@ -120,9 +120,8 @@ def _check_finite(family: Family, filename: str, located: Located, base: tuple) 
     itself saves so (``Family.nonfinite_ok``); anywhere else it would be a
     number archcmp computes with, or one it cannot vouch for."""
     for path, token in located.nonfinite.items():
-        inside = path[:len(base)] == base and len(path) > len(base)
-        key = path[len(base)] if inside else None
-        if key in family.nonfinite_ok or family.aliases.get(key) in family.nonfinite_ok:
+        key = path[len(base)] if path[:len(base)] == base and len(path) > len(base) else None
+        if isinstance(key, str) and (key in family.nonfinite_ok or family.aliases.get(key) in family.nonfinite_ok):
             continue
         allowed = f" (only {', '.join(sorted(family.nonfinite_ok))} may hold it)" if family.nonfinite_ok else ""
         _fail(filename, located, path, f"{token} is not a JSON number; a config.json holds finite numbers{allowed}")
