@@ -53,3 +53,16 @@ def test_speed_reads_the_state_it_is_told(run):
 def test_bad_cache_options(run, command, option, value, message):
     status, _, err = run(command, "qwen3.5-397b-a17b", "--gpu", "h100-sxmx8", option, value)
     assert (status, err) == (2, f"error: {message}\n")
+
+
+def test_kvcache_and_compare_gpu_rows_hold_the_convention_they_count(run):
+    """kvcache --gpu: what one GPU holds grows by the transformers convention's
+    extra conv column (its full-attention layers cache the same K/V)."""
+    argv = ("kvcache", "qwen3.5-397b-a17b", "--ctx", "128k", "--batch", "4", "--gpu", "h100-sxmx8",
+            "--format", "json")
+    vllm = _json(run, *argv)["on_gpu"]["total_bytes_per_gpu"]
+    transformers = _json(run, *argv, "--convention", "transformers")["on_gpu"]["total_bytes_per_gpu"]
+    assert transformers - vllm == TRANSFORMERS_STATE - VLLM_STATE == 45 * 12_288 * 2 // 8 * 4
+    status, _, err = run("compare", "qwen3.5-397b-a17b", "qwen3-next-80b-a3b", "--gpu", "h100-sxmx8",
+                         "--convention", "transformers", "--state-dtype", "bf16")
+    assert (status, err) == (0, "")
