@@ -7,6 +7,7 @@ the errors a request archcmp cannot answer gets."""
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from testpaths import DATA, REFERENCE
@@ -86,6 +87,17 @@ def test_v4_cache_by_layer_kind_equals_the_reference():
         for entry in EXPECTED["deepseek-v4-flash"]["cache_per_layer_kind"]:
             per_layer = entry["hf_bytes_at"][str(n)]
             assert by_kind[kinds[entry["kind"]]] == (entry["count"], entry["count"] * per_layer)
+
+
+def test_v4_layers_hold_their_window_and_compressed_entries(run, monkeypatch):
+    """At 128k: a window of 128 tokens in every layer, plus 131072 / 4 = 32768
+    entries on csa layers and 131072 / 128 = 1024 on hca layers."""
+    status, out, _ = run("kvcache", "deepseek-v4-flash", "--ctx", "128k", "--dtype", "fp8", "--format", "json")
+    held = {k["kind"]: (k["cached_tokens"], k["compressed_entries"]) for k in json.loads(out)[0]["by_kind"]}
+    assert status == 0 and held == {"sliding": (128, 0), "csa": (128, 32768), "hca": (128, 1024)}
+    monkeypatch.setenv("COLUMNS", "80")
+    status, out, _ = run("kvcache", "deepseek-v4-flash", "--ctx", "128k", "--dtype", "fp8")
+    assert status == 0 and re.search(r"\bcsa +21 +128 \+ 32k ", out) and "n: a compressed layer" in out
 
 
 def test_dsa_cache_per_token_by_hand():
@@ -179,6 +191,9 @@ def test_compare_v3_v32_v4(run):
     assert v4["router"]["hash_layers"] == 3
     assert v4["kv_bytes"] is None  # vLLM holds V4 in fp8 only: no bf16 figure
     assert data["deepseek-v3"]["grouped_output"] is None
+    # one kv_proj head is K and V in every layer; RoPE on 64 of its 512 dims (config qk_rope_head_dim, head_dim)
+    assert v4["k_eq_v"] == ["sliding", "csa", "hca"] and data["deepseek-v3.2"]["k_eq_v"] is None
+    assert v4["partial_rotary_factor"] == 64 / 512
     status, out, _ = run("compare", "deepseek-v3.2", "deepseek-v4-flash", "--dtype", "fp8", "--format", "json")
     assert json.loads(out)["deepseek-v4-flash"]["kv_bytes"] == 141_585_408
 

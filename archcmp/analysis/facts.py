@@ -67,7 +67,7 @@ def _attention(spec: ModelSpec, plan: Plan) -> list[Fact]:
         Fact(g, "num_heads", att.num_heads),
         Fact(g, "num_kv_heads", fv.per_span(plan, "num_kv_heads") if soft else kv_head and 1, "per_span"),
         Fact(g, "head_dim", fv.per_span(plan, "head_dim") if soft or kv_head else None, "per_span"),
-        Fact(g, "k_eq_v", _k_eq_v_spans(plan) if soft else None, "k_eq_v"),
+        Fact(g, "k_eq_v", _k_eq_v_spans(plan) if soft or kv_head else None, "k_eq_v"),
         Fact(g, "q_lora_rank", lora, "q_lora"),
         Fact(g, "kv_lora_rank", mla and mla.kv_lora_rank),
         Fact(g, "qk_head_dims", fv.LatentDims(mla.qk_nope_head_dim, mla.qk_rope_head_dim) if mla else None, "dims"),
@@ -102,7 +102,7 @@ def _indexer(spec: ModelSpec) -> fv.IndexerFact | None:
 
 def _positions(spec: ModelSpec, plan: Plan) -> list[Fact]:
     pos, g = spec.positions, "Positions"
-    scaling = pos.rope_scaling
+    scaling, share = pos.rope_scaling, _rope_share(spec)
     nope = tuple(b.index for b in plan.mixer_blocks() if b.mixer.position == "nope") if pos.kind == "rope" else ()
     return [
         Fact(g, "positions", fv.PositionKind(pos.kind, spec.embeddings.learned_positions), "positions"),
@@ -110,12 +110,21 @@ def _positions(spec: ModelSpec, plan: Plan) -> list[Fact]:
         Fact(g, "rope_local_theta", pos.rope_local_theta),
         Fact(g, "rope_scaling", fv.Scaling(scaling.type, scaling.factor, pos.rope_local_theta is not None)
              if scaling else None, "scaling"),
-        Fact(g, "partial_rotary", fv.PartialRope(pos.partial_rotary_factor, pos.rope_local_theta is not None)
-             if pos.partial_rotary_factor != 1 else None, "partial_rope"),
+        Fact(g, "partial_rotary", fv.PartialRope(share, pos.rope_local_theta is not None)
+             if share != 1 else None, "partial_rope"),
         Fact(g, "nope_layers", fv.LayerSet(nope, spec.num_layers) if nope else None, "layer_set"),
-        *([Fact(g, "partial_rotary_factor", pos.partial_rotary_factor, "share")]
-          if pos.partial_rotary_factor != 1 else []),  # a row only where RoPE covers part of each head
+        *([Fact(g, "partial_rotary_factor", share, "share")]
+          if share != 1 else []),  # a row only where RoPE covers part of each head
     ]
+
+
+def _rope_share(spec: ModelSpec) -> float:
+    """The share of each head's dims RoPE rotates: ``partial_rotary_factor``,
+    or DeepSeek-V4's ``qk_rope_head_dim`` of its K=V head."""
+    att = spec.attention
+    if isinstance(att, CompressedAttention):
+        return att.qk_rope_head_dim / att.head_dim
+    return spec.positions.partial_rotary_factor
 
 
 def _k_eq_v_spans(plan: Plan) -> tuple[str, ...] | None:

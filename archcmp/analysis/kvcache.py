@@ -170,6 +170,8 @@ def _layer_kv(block: MixerBlock, request: CacheRequest) -> LayerKV:
         nope=mixer.position == "nope",
         kv_source=block.kv_source,
         cached_tokens=held[0].entries(request.context) if held else 0,
+        # DeepSeek-V4's csa/hca layers: one pooled entry per ratio tokens beside the window
+        compressed_entries=max((h.entries(request.context) for h in held if h.stride > 1 and h.grows), default=0),
         elements_per_token=sum(part.elements for part in growing),
         bytes=parts_bytes(parts, request),
         state=tuple(StatePart(part.name, part.shape, request.dtype_of(part), parts_bytes((part,), request))
@@ -209,7 +211,8 @@ def _by_kind(layers: tuple[LayerKV, ...]) -> tuple[KindTotal, ...]:
     groups: dict[str, list[LayerKV]] = {}
     for layer in layers:
         groups.setdefault(layer.kind, []).append(layer)
-    return tuple(KindTotal(kind, len(group), group[0].cached_tokens, sum(layer.bytes for layer in group))
+    return tuple(KindTotal(kind, len(group), group[0].cached_tokens, sum(layer.bytes for layer in group),
+                           group[0].compressed_entries)
                  for kind, group in groups.items())
 
 

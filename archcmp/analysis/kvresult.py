@@ -30,6 +30,7 @@ class LayerKV:
     elements_per_token: int
     bytes: int  # for the whole batch, state included
     state: tuple[StatePart, ...] = ()  # the fixed part of ``bytes``
+    compressed_entries: int = 0  # beside the window: pooled entries of a compressed layer (DeepSeek-V4)
 
     @property
     def state_bytes(self) -> int:
@@ -50,6 +51,7 @@ class LayerKV:
             "nope": self.nope,
             "kv_source": self.kv_source,
             "cached_tokens": self.cached_tokens,
+            "compressed_entries": self.compressed_entries,
             "elements_per_token": self.elements_per_token,
             "bytes": self.bytes,
             "state": [part.to_json() for part in self.state],
@@ -64,10 +66,11 @@ class KindTotal:
     num_layers: int
     cached_tokens: int  # per layer
     bytes: int
+    compressed_entries: int = 0  # per layer, beside cached_tokens (DeepSeek-V4's csa and hca layers)
 
     def to_json(self) -> dict:
         return {"kind": self.kind, "num_layers": self.num_layers, "cached_tokens": self.cached_tokens,
-                "bytes": self.bytes}
+                "compressed_entries": self.compressed_entries, "bytes": self.bytes}
 
 
 @dataclass(frozen=True)

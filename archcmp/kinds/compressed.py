@@ -101,6 +101,7 @@ class CompressedMixer(AttentionLayer):
     kind = "compressed"
     decode_forms = ()
     sinks = True
+    k_eq_v = True  # one kv_proj gives the head used as both K and V
 
     @property
     def overlap(self) -> bool:

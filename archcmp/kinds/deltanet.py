@@ -23,13 +23,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from archcmp.kinds import state
-from archcmp.kinds.base import CachePart, FlopOptions, OneCoreComponent, Tensor, matrix_macs
+from archcmp.kinds.base import CachePart, FlopOptions, Tensor, matrix_macs
 
 C = "linear_mixer"
 
 
 @dataclass(frozen=True)
-class GatedDeltaNetMixer(OneCoreComponent):
+class GatedDeltaNetMixer(state.StateMixer):
     hidden: int
     num_key_heads: int
     key_head_dim: int
@@ -38,12 +38,6 @@ class GatedDeltaNetMixer(OneCoreComponent):
     conv_kernel: int
     state_dtype: str | None = None
     kind = "gated_deltanet"
-    span = None  # no attention span: every earlier token is folded into the state
-    position = state.FIXED_STATE_POSITION
-    rope_theta = None
-    owns_cache = True
-    decode_forms = ()
-    core_component = "linear_mixer_core"
 
     @property
     def key_width(self) -> int:
@@ -109,19 +103,13 @@ class GatedDeltaNetMixer(OneCoreComponent):
 
 
 @dataclass(frozen=True)
-class KimiDeltaMixer(OneCoreComponent):
+class KimiDeltaMixer(state.StateMixer):
     hidden: int
     num_heads: int
     head_dim: int
     conv_kernel: int
     state_dtype: str | None = None
     kind = "kimi_delta_attention"
-    span = None
-    position = state.FIXED_STATE_POSITION
-    rope_theta = None
-    owns_cache = True
-    decode_forms = ()
-    core_component = "linear_mixer_core"
 
     @property
     def width(self) -> int:

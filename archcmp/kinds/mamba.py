@@ -23,13 +23,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from archcmp.kinds import state
-from archcmp.kinds.base import CachePart, FlopOptions, OneCoreComponent, Tensor, matrix_macs
+from archcmp.kinds.base import CachePart, FlopOptions, Tensor, matrix_macs
 
 C = "linear_mixer"
 
 
 @dataclass(frozen=True)
-class Mamba2Mixer(OneCoreComponent):
+class Mamba2Mixer(state.StateMixer):
     hidden: int
     num_heads: int
     head_dim: int
@@ -41,12 +41,6 @@ class Mamba2Mixer(OneCoreComponent):
     proj_bias: bool = False
     state_dtype: str | None = None
     kind = "mamba2"
-    span = None
-    position = state.FIXED_STATE_POSITION
-    rope_theta = None
-    owns_cache = True
-    decode_forms = ()
-    core_component = "linear_mixer_core"
 
     @property
     def inner(self) -> int:

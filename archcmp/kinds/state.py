@@ -16,10 +16,24 @@ conventions"):
 
 from __future__ import annotations
 
-from archcmp.kinds.base import CachePart
+from archcmp.kinds.base import CachePart, OneCoreComponent
 
 FIXED_STATE_POSITION = "none"  # a linear mixer encodes no positions
 CHUNK = 64  # the chunk length of transformers' torch Gated DeltaNet and KDA kernels
+
+
+class StateMixer(OneCoreComponent):
+    """What a linear-attention or state-space mixer answers where attention
+    has a span and positions: none (every earlier token is folded into the
+    state), its own cache always, one way to decode, and token mixing (conv
+    and recurrence) as ``linear_mixer_core``."""
+
+    span = None
+    position = FIXED_STATE_POSITION
+    rope_theta = None
+    owns_cache = True
+    decode_forms = ()
+    core_component = "linear_mixer_core"
 
 
 def conv_state(channels: int, kernel: int, convention: str) -> CachePart:

@@ -241,7 +241,7 @@ def _partial_rope(value: fv.PartialRope) -> str:
 
 TEXT: dict[str, Callable[[Any], str]] = {
     "per_span": _per_span,
-    "k_eq_v": lambda v: " and ".join(f"{span} layers" for span in v),
+    "k_eq_v": lambda v: " and ".join(filter(None, (", ".join(v[:-1]), v[-1]))) + " layers",
     "partial_rope": _partial_rope,
     "share": lambda v: f"{100 * v:.1f}%",
     "yesno": lambda v: "yes" if v else "no",

@@ -16,11 +16,19 @@ CAPTION = (
 )
 BY_KIND_CAPTION = ("tokens held: by each layer of the kind; a sliding layer holds min(context, window), "
                    "a chunked layer min(context, chunk), a KV-shared layer nothing.")
+COMPRESSED_NOTE = ("window + n: a compressed layer (DeepSeek-V4's csa, hca) holds its window and n compressed "
+                   "entries, one per compress-ratio tokens (csa 4, hca 128 in the published configs).")
 MLA_NOTE = ("MLA naive: decompressed per-head K and V cached instead of the latent "
             "(DeepSeek's attn_impl='naive').")
-STATE_NOTE = ("fixed state: each linear-attention or Mamba layer's conv state and recurrent state, the same at "
-              "every context (vllm: K-1 conv columns in the cache dtype, the recurrent state in the model's state "
-              "dtype; transformers: K conv columns, the recurrent state in fp32); KV cache includes it.")
+STATE_NOTE = ("fixed state: what a layer keeps whatever the context; KV cache includes it.")
+# What each fixed state part is, by the part names the kinds give them (archcmp.kinds.state, .compressed)
+STATE_PART_NOTES = {
+    "recurrent_state": ("linear-attention and Mamba layers: a conv state and a recurrent state (vllm: K-1 conv "
+                        "columns in the cache dtype, the recurrent state in the model's state dtype; transformers: "
+                        "K conv columns, the recurrent state in fp32)."),
+    "compressor_state": ("compressed layers (vllm): each compressor's fp32 pooling state of its last ratio "
+                         "tokens (and the indexer's, on csa layers)."),
+}
 BUDGET_NOTE = ("max context: the largest that fits at batch {batch}; "
                "max batch: the largest that fits at the row's context.")
 
@@ -53,7 +61,7 @@ def kvcache_table(results: list[KVCacheResult], raw: bool = False) -> Table:
         table.add(*_row(result, raw, has_mla, has_budget, has_state))
     table.caption = "\n".join(filter(None, [
         CAPTION,
-        STATE_NOTE if has_state else "",
+        _state_note(results) if has_state else "",
         MLA_NOTE if has_mla else "",
         BUDGET_NOTE.format(batch=first.batch) if has_budget else "",
         _beyond_note(results),
@@ -90,10 +98,22 @@ def _count(n: int, raw: bool) -> str:
 
 
 def _kind_cell(kind: KindTotal) -> str:
-    """CSV's ``by_kind`` cell: ``61 full × 131072: 9210691584``."""
+    """CSV's ``by_kind`` cell: ``61 full × 131072: 9210691584`` (a
+    compressed layer ``× 128 + 32768``)."""
     if kind.cached_tokens == 0:
         return f"{kind.num_layers} {kind.kind}: {kind.bytes}"  # a fixed state, or nothing (KV-shared)
-    return f"{kind.num_layers} {kind.kind} × {kind.cached_tokens}: {kind.bytes}"
+    held = f"{kind.cached_tokens}" + (f" + {kind.compressed_entries}" if kind.compressed_entries else "")
+    return f"{kind.num_layers} {kind.kind} × {held}: {kind.bytes}"
+
+
+def _held(tokens: int, compressed: int, text) -> str:
+    """Tokens a layer holds, and a compressed layer's entries beside them."""
+    return text(tokens) + (f" + {text(compressed)}" if compressed else "")
+
+
+def _state_note(results: list[KVCacheResult]) -> str:
+    names = {part.name for r in results for layer in r.layers for part in layer.state}
+    return " ".join([STATE_NOTE, *(note for name, note in STATE_PART_NOTES.items() if name in names)])
 
 
 def by_kind_table(results: list[KVCacheResult]) -> Table:
@@ -105,8 +125,10 @@ def by_kind_table(results: list[KVCacheResult]) -> Table:
     for result in results:
         for kind in result.by_kind:
             table.add(result.model, format_context(result.context), kind.kind, kind.num_layers,
-                      format_context(kind.cached_tokens) if kind.cached_tokens else "0", format_bytes(kind.bytes))
-    table.caption = BY_KIND_CAPTION
+                      _held(kind.cached_tokens, kind.compressed_entries, lambda n: format_context(n) if n else "0"),
+                      format_bytes(kind.bytes))
+    compressed = any(kind.compressed_entries for r in results for kind in r.by_kind)
+    table.caption = BY_KIND_CAPTION + (" " + COMPRESSED_NOTE if compressed else "")
     return table
 
 
@@ -133,7 +155,12 @@ def layers_table(result: KVCacheResult, raw: bool = False) -> Table:
         own = layer.kv_source == layer.index
         source = str(layer.kv_source) if raw else "own" if own else f"reads layer {layer.kv_source}"
         table.add(layer.index, layer.attention, "" if layer.window is None else _count(layer.window, raw),
-                  "—" if layer.state and not layer.elements_per_token else "nope" if layer.nope else "rope", source, _count(layer.cached_tokens, raw), _bytes(layer.bytes, raw))
+                  "—" if layer.state and not layer.elements_per_token else "nope" if layer.nope else "rope", source,
+                  _count(layer.cached_tokens, raw) if raw else _held(layer.cached_tokens, layer.compressed_entries,
+                                                                     lambda n: _count(n, raw)),
+                  _bytes(layer.bytes, raw))
+    if not raw and any(layer.compressed_entries for layer in result.layers):
+        table.caption = COMPRESSED_NOTE
     return table
 
 
@@ -150,5 +177,5 @@ def state_table(result: KVCacheResult, raw: bool = False) -> Table | None:
         for part in layer.state:
             table.add(layer.index, layer.attention, part.name, " × ".join(map(str, part.shape)), part.dtype,
                       _bytes(part.bytes, raw))
-    table.caption = STATE_NOTE
+    table.caption = _state_note([result])
     return table
