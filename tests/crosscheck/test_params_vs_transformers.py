@@ -53,6 +53,7 @@ RULES = (
     (r"\.(gate|router)\.(weight|bias)$", "router"),
     (r"(norm(_\d)?|ln_\d+|ln_f)\.(weight|bias)$", "norms"),  # Gemma 4: post_feedforward_layernorm_1
     (r"(altup|laurel|per_layer_)", "other"),
+    (r"\.fc[12]_latent_proj\.", "routed_experts"),  # Nemotron 3 Super's latent MoE projections
     (r"\.(mlp|feed_forward)\.", "dense_mlp"),
 )
 
@@ -132,9 +133,7 @@ def saved_by_transformers(config: dict, tmp_path) -> Path:
     model_type = config.pop("model_type")
     path = tmp_path / "config.json"
     saved = AutoConfig.for_model(model_type, **config).to_dict()
-    # NemotronHConfig saves time_step_limit (0.0, inf) as Infinity, which archcmp's JSON reader refuses
-    # (a config.json holds finite numbers); the key is a training knob that changes no size.
-    saved = {k: v for k, v in saved.items() if not (k == "time_step_limit" and float("inf") in v)}
+    # json.dumps writes NemotronHConfig's time_step_limit (0.0, inf) as [0.0, Infinity], as transformers does
     path.write_text(json.dumps(saved, default=str))
     return path
 

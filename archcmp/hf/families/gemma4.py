@@ -20,6 +20,7 @@ from archcmp.hf import common, rope
 from archcmp.hf.families import Family
 from archcmp.hf.families.gemma import with_final_cap
 from archcmp.hf.reader import Reader
+from archcmp.kinds.softmax import SoftmaxMixer
 from archcmp.schema import ModelSpec
 
 ROPE_DEFAULT = {"sliding_attention": {"rope_type": "default", "rope_theta": 10_000.0},
@@ -208,8 +209,10 @@ def _geometry_config(spec: ModelSpec) -> dict:
     from archcmp.plan import expand  # the per-layer geometry, resolved once
 
     per_layer = {}
-    for block in expand(spec):
+    for block in expand(spec).mixer_blocks():
         mixer = block.mixer
+        if not isinstance(mixer, SoftmaxMixer):  # Gemma 4's layers are all softmax attention
+            raise ArchcmpError(f"layer {block.index}: {mixer.kind} attention has no Gemma 4 config form")
         if (mixer.num_kv_heads, mixer.head_dim) != (att.num_kv_heads, att.head_dim):
             per_layer[str(block.index)] = {"head_dim": mixer.head_dim, "num_key_value_heads": mixer.num_kv_heads}
     config["per_layer_config"] = per_layer
