@@ -22,6 +22,8 @@ def check_linear(spec, pattern_check) -> Iterator[Finding]:
     if spec.block_pattern is not None:
         yield from _blocks(spec, pattern_check)
     used = _linear_layers(spec)
+    if spec.block_pattern is None and spec.mtp is not None and spec.mtp.blocks is not None:
+        yield ("mtp", "blocks"), "only with block_pattern; an MTP module otherwise copies the last layer"
     if spec.linear_attention is not None and not used:
         yield ("linear_attention",), "set, but no layer is labelled linear"
     if used and spec.kv_sharing is not None:
@@ -29,8 +31,10 @@ def check_linear(spec, pattern_check) -> Iterator[Finding]:
 
 
 def _linear_layers(spec) -> bool:
+    """Some layer, or an MTP block, is a linear one."""
     pattern = spec.block_pattern or spec.attention.layer_pattern
-    return LINEAR_LABEL in pattern.labels(spec.num_layers)
+    mtp_blocks = (spec.mtp and spec.mtp.blocks) or []
+    return LINEAR_LABEL in pattern.labels(spec.num_layers) or LINEAR_LABEL in mtp_blocks
 
 
 def _heads(spec) -> Iterator[Finding]:
@@ -57,3 +61,17 @@ def _blocks(spec, pattern_check) -> Iterator[Finding]:
         yield ("norm", "placement"), "block_pattern blocks have one pre-norm each; placement must be pre"
     if spec.kv_sharing is not None:
         yield ("kv_sharing",), "not supported with block_pattern"
+    yield from _mtp_blocks(spec, missing)
+
+
+def _mtp_blocks(spec, missing: dict[str, str]) -> Iterator[Finding]:
+    """A model of one-sublayer blocks has no 'last layer' an MTP module could
+    copy (Nemotron-H's MTP is an attention and a moe block): it lists them."""
+    if spec.mtp is None:
+        return
+    if spec.mtp.blocks is None:
+        yield ("mtp", "blocks"), "required with block_pattern: the blocks of each MTP module, e.g. [attention, moe]"
+        return
+    for i, label in enumerate(spec.mtp.blocks):
+        if label in missing:
+            yield ("mtp", "blocks", i), f"{label!r} {missing[label]}"

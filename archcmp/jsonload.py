@@ -5,7 +5,11 @@
 reads ``1e400`` as infinity, keeps the last of duplicate keys and refuses
 integers of over 4,300 digits with a ValueError. So one pass over the tokens
 first records where each key stands and refuses all of those, located as
-``file:line:col``; ``json.loads`` then only builds the data.
+``file:line:col``; ``json.loads`` then only builds the data. ``NaN`` and
+``Infinity`` are recorded (``Located.nonfinite``) rather than refused here:
+transformers itself writes ``Infinity`` into some configs (NemotronHConfig's
+``time_step_limit``), so the importer refuses them only where the family
+reads the value.
 """
 
 from __future__ import annotations
@@ -34,12 +38,13 @@ class _Frame:
 
 
 def load_json(text: str, filename: str) -> Located:
-    positions = _Scanner(text, filename).scan()
+    scanner = _Scanner(text, filename)
+    positions = scanner.scan()
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise error(filename, f"not valid JSON: {exc.msg}", (exc.lineno, exc.colno)) from None
-    return Located(data=data, positions=positions)
+    return Located(data=data, positions=positions, nonfinite=scanner.nonfinite)
 
 
 class _Scanner:
@@ -49,6 +54,7 @@ class _Scanner:
         self.newlines = [m.start() for m in re.finditer("\n", text)]
         self.stack: list[_Frame] = []
         self.positions: dict[tuple, tuple[int, int]] = {}
+        self.nonfinite: dict[tuple, str] = {}
 
     def scan(self) -> dict[tuple, tuple[int, int]]:
         for match in _TOKEN.finditer(self.text):
@@ -106,7 +112,11 @@ class _Scanner:
 
     def _check_number(self, token: str, start: int) -> None:
         if token in _NOT_NUMBERS:
-            raise self._error(start, f"{token} is not a JSON number; a config.json holds finite numbers")
+            if not self.stack:
+                raise self._error(start, f"{token} is not a JSON number; a config.json holds finite numbers")
+            path = tuple(frame.label for frame in self.stack)
+            self.positions.setdefault(path, self._at(start))
+            self.nonfinite[path] = token
         if len(token) > _MAX_DIGITS:
             raise self._error(start, f"a number of {len(token):,} digits is far too large")
         if ("e" in token or "E" in token or "." in token) and _is_number(token) and math.isinf(float(token)):

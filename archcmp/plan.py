@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import replace
 from functools import reduce
-from typing import Any
+from typing import Any, Protocol, TypeGuard
 
 from archcmp.kinds.base import Tensor
 from archcmp.kinds.compressed import CompressedMixer
@@ -62,6 +62,35 @@ class Block:
         return reduce(_add, (part.macs() for part in self.parts), {})
 
 
+class MixerBlock(Protocol):
+    """A :class:`Block` known to mix tokens (what :meth:`Plan.mixer_blocks`
+    yields): its ``mixer`` is never None, so callers need no check of their own."""
+
+    @property
+    def index(self) -> int: ...
+    @property
+    def mixer(self) -> Mixer: ...
+    @property
+    def kv_source(self) -> int: ...
+
+
+class FFNBlock(Protocol):
+    """A :class:`Block` known to hold an FFN (what :meth:`Plan.ffn_blocks` yields)."""
+
+    @property
+    def index(self) -> int: ...
+    @property
+    def ffn(self) -> FFN: ...
+
+
+def mixes(block: Block) -> TypeGuard[MixerBlock]:
+    return block.mixer is not None
+
+
+def has_ffn(block: Block) -> TypeGuard[FFNBlock]:
+    return block.ffn is not None
+
+
 @record
 class Plan:
     model: str
@@ -71,6 +100,8 @@ class Plan:
     model_tensors: tuple[Tensor, ...]  # embeddings, head, final norm, model-level extras
     # The block an MTP module copies, where it is not the last layer (DeepSeek-V4's attends like compress_ratios says)
     mtp_block: Block | None = None
+    # The blocks of one MTP module, where it is a list of one-sublayer blocks (Nemotron-H)
+    mtp_blocks: tuple[Block, ...] = ()
 
     def __iter__(self) -> Iterator[Block]:
         return iter(self.blocks)
@@ -78,12 +109,17 @@ class Plan:
     def __len__(self) -> int:
         return len(self.blocks)
 
-    def mixer_blocks(self) -> tuple[Block, ...]:
-        """The blocks that mix tokens (all of them, but in Nemotron-H)."""
-        return tuple(block for block in self.blocks if block.mixer is not None)
+    def mtp_module_blocks(self) -> tuple[Block, ...]:
+        """The blocks one MTP module holds: its own list, else the block it
+        copies (the last layer's, unless :attr:`mtp_block` says otherwise)."""
+        return self.mtp_blocks or (self.mtp_block or self.blocks[-1],)
 
-    def ffn_blocks(self) -> tuple[Block, ...]:
-        return tuple(block for block in self.blocks if block.ffn is not None)
+    def mixer_blocks(self) -> tuple[MixerBlock, ...]:
+        """The blocks that mix tokens (all of them, but in Nemotron-H)."""
+        return tuple(block for block in self.blocks if mixes(block))
+
+    def ffn_blocks(self) -> tuple[FFNBlock, ...]:
+        return tuple(block for block in self.blocks if has_ffn(block))
 
     def distinct_blocks(self) -> list[tuple[Block, int]]:
         """One block of each :attr:`Block.weights_key` with how many there
@@ -106,7 +142,10 @@ def expand(spec: ModelSpec) -> Plan:
         blocks = tuple(_sublayer_block(spec, i) for i in range(spec.num_layers))
     else:
         blocks = tuple(_block(spec, i, labels[i], sources[i]) for i in range(spec.num_layers))
-    return Plan(spec.id, spec.hidden_size, spec.vocab_size, blocks, model_tensors(spec), _mtp_block(spec, blocks))
+    mtp_blocks = tuple(_sublayer_block(spec, spec.num_layers + i, label)
+                       for i, label in enumerate(spec.mtp.blocks if spec.mtp and spec.mtp.blocks else ()))
+    return Plan(spec.id, spec.hidden_size, spec.vocab_size, blocks, model_tensors(spec), _mtp_block(spec, blocks),
+                mtp_blocks)
 
 
 def _mtp_block(spec: ModelSpec, blocks: tuple[Block, ...]) -> Block | None:
@@ -130,13 +169,14 @@ def _block(spec: ModelSpec, index: int, label: str, kv_source: int) -> Block:
     )
 
 
-def _sublayer_block(spec: ModelSpec, index: int) -> Block:
-    """A block of one sublayer and its one pre-norm (transformers ``NemotronHBlock``)."""
-    mixer, ffn = sublayers(spec, index)
+def _sublayer_block(spec: ModelSpec, index: int, label: str | None = None) -> Block:
+    """A block of one sublayer and its one pre-norm (transformers ``NemotronHBlock``);
+    ``label``: an MTP block's, which the block pattern does not place."""
+    mixer, ffn = sublayers(spec, index, label)
     norm = NormKind(spec.norm.kind, spec.norm.bias)
-    return Block(index=index, mixer=mixer and _mixer(spec, index, mixer, owns_cache=True),
-                 ffn=ffn and _ffn(spec, index, False, norm, ffn), norms=BlockNorms(spec.hidden_size, norm, "pre", sublayers=1),
-                 extras=(), kv_source=index)
+    return Block(index=index, mixer=None if mixer is None else _mixer(spec, index, mixer, owns_cache=True),
+                 ffn=None if ffn is None else _ffn(spec, index, False, norm, ffn),
+                 norms=BlockNorms(spec.hidden_size, norm, "pre", sublayers=1), extras=(), kv_source=index)
 
 
 def _mixer(spec: ModelSpec, index: int, label: str, owns_cache: bool) -> Mixer:
@@ -197,10 +237,12 @@ def _ffn(spec: ModelSpec, index: int, shared: bool, norm: NormKind, label: str |
     label = label or ("dense" if moe is None else moe.layer_pattern.label(index))
     if label == "dense":
         return dense
+    if moe is None:  # the checks let no spec label a moe layer without its section
+        raise TypeError(f"layer {index} is labelled moe, but the spec has no moe section")
     experts = MoEFFN(h, moe.num_experts, moe.experts_per_token, moe.expert_intermediate_size, ffn.gated,
                      ffn.activation, expert_bias=moe.expert_bias, router_bias=moe.router_bias,
                      shared_width=moe.shared_width, shared_bias=ffn.bias, shared_gate=moe.shared_expert_gate,
-                     router_scales=moe.router_scales)
+                     router_scales=moe.router_scales, latent_size=moe.latent_size or 0, latent_bias=ffn.bias)
     return ParallelFFN(dense, experts, norm) if moe.parallel_dense else experts
 
 

@@ -33,7 +33,11 @@ def linear_mixer(spec: ModelSpec) -> LinearMixer:
 SUBLAYERS = {"linear": ("linear", None), "attention": ("full", None), "moe": (None, "moe"), "mlp": (None, "dense")}
 
 
-def sublayers(spec: ModelSpec, index: int) -> tuple[str | None, str | None]:
+def sublayers(spec: ModelSpec, index: int, label: str | None = None) -> tuple[str | None, str | None]:
     """A Nemotron-H block holds one mixer (its attention label) or one FFN
-    (its ``dense``/``moe`` label), never both."""
-    return SUBLAYERS[spec.block_pattern.label(index)]
+    (its ``dense``/``moe`` label), never both. ``label`` overrides the block
+    pattern's (an MTP block)."""
+    if label is None:
+        assert spec.block_pattern is not None  # only models of one-sublayer blocks have these
+        label = spec.block_pattern.label(index)
+    return SUBLAYERS[label]

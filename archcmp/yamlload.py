@@ -38,6 +38,9 @@ class Located:
 
     data: object
     positions: dict[Path, tuple[int, int]] = field(default_factory=dict)
+    # JSON's NaN / Infinity / -Infinity tokens by path: a reader refuses them
+    # where it computes with the value (archcmp.hf.importer)
+    nonfinite: dict[Path, str] = field(default_factory=dict)
 
     def where(self, path: Path) -> tuple[int | None, int | None]:
         """The position of ``path``, or of its nearest located ancestor."""

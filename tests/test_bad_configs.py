@@ -119,3 +119,36 @@ def test_a_long_acyclic_layer_list_imports_quickly(run, tmp_path):
               "num_attention_heads": 4, "num_key_value_heads": 2, "head_dim": 16}
     _, status, out, _ = import_text(run, tmp_path, json.dumps(config))
     assert status == 0 and "num_layers: 10000" in out
+
+
+NEMOTRON = json.loads((REFERENCE / "wave2" / "configs" / "nemotron-3-nano-30b-a3b.json").read_text())
+
+
+def nemotron(**changes) -> str:
+    return json.dumps({**NEMOTRON, **changes}, indent=2)
+
+
+def test_transformers_infinity_in_nemotron_time_step_limit_is_accepted(run, tmp_path):
+    """NemotronHConfig saves its default time_step_limit (0.0, inf) as
+    [0.0, Infinity]; archcmp ignores that training clamp, so the file imports."""
+    text = nemotron(time_step_limit="PLACEHOLDER").replace('"PLACEHOLDER"', "[0.0, Infinity]")
+    _, status, out, err = import_text(run, tmp_path, text)
+    assert (status, err) == (0, "") and "num_layers: 52" in out
+
+
+@pytest.mark.parametrize("key, value", [("routed_scaling_factor", "Infinity"), ("rope_theta", "NaN"),
+                                        ("moe_intermediate_size", "-Infinity")])
+def test_non_finite_numbers_nemotron_reads_are_refused_at_their_key(run, tmp_path, key, value):
+    text = nemotron(**{key: "PLACEHOLDER"}).replace('"PLACEHOLDER"', value)
+    path, status, _, err = import_text(run, tmp_path, text)
+    assert (status, err) == (2, (f"{path}:{located_key(text, key)}: {key}: {value} is not a JSON number; "
+                                 "a config.json holds finite numbers (only time_step_limit may hold it)\n"))
+
+
+def test_infinity_is_refused_in_a_family_that_allows_it_nowhere(run, tmp_path):
+    text = llama(rope_theta="PLACEHOLDER").replace('"PLACEHOLDER"', "[0.0, Infinity]")
+    path, status, _, err = import_text(run, tmp_path, text)
+    at = text.index("Infinity")  # the array element itself, counted by hand
+    line, col = text.count("\n", 0, at) + 1, at - text.rfind("\n", 0, at)
+    assert (status, err) == (2, (f"{path}:{line}:{col}: rope_theta.1: Infinity is not a JSON number; "
+                                 "a config.json holds finite numbers\n"))

@@ -10,8 +10,9 @@ stays bf16; vectors (norms, biases) are never quantized, and are F32 in GGUF.
 A float format (bf16, fp16, fp32) stores every tensor in it.
 
 Cache per GPU and sequence, per layer: what the layer's kind caches under the
-vLLM convention (as ``archcmp kvcache``: ``min(context, window)`` tokens of
-a sliding layer), with softmax K/V split by heads, ``max(1, kv_heads // TP)``
+chosen convention, vLLM's by default (as ``archcmp kvcache --convention``:
+``min(context, window)`` tokens of a sliding layer under ``vllm``; a recurrent
+state in ``state_dtype`` when one is asked for, as ``--state-dtype``), with softmax K/V split by heads, ``max(1, kv_heads // TP)``
 per GPU, and an MLA latent whole on every TP rank; a KV-shared layer holds
 nothing. Parts without ``held`` are fixed states, once per sequence. A layer
 kind with no sharding rule here is an error, never a guess. A part vLLM packs
@@ -37,7 +38,7 @@ from archcmp.kinds.ffn import MoEFFN
 from archcmp.kinds.latent import LatentMixer
 from archcmp.kinds.parallel import ParallelFFN
 from archcmp.kinds.softmax import SoftmaxMixer
-from archcmp.plan import Block, expand
+from archcmp.plan import Block, Mixer, expand
 from archcmp.record import record
 from archcmp.schema import ModelSpec
 
@@ -99,11 +100,14 @@ class PartCache:
     cap: int | None
     stride: int
     dtype: str | None
+    remainder: bool = False  # the tokens not yet pooled into an entry (Held.remainder)
 
     def bytes(self, context: int, bits: int) -> int:
         bits = DTYPE_BITS[self.dtype] if self.dtype else bits
         if not self.grows:
             return packed_bytes(self.elements, bits)
+        if self.remainder:
+            return packed_bytes(context % self.stride * self.elements, bits)
         entries = context // self.stride
         return packed_bytes((entries if self.cap is None else min(entries, self.cap)) * self.elements, bits)
 
@@ -132,11 +136,12 @@ class Deployment:
     """A model on a layout, in a weight format, with a cache dtype."""
 
     def __init__(self, spec: ModelSpec, layout: Layout, fmt: WeightFormat, scope: str, kv_dtype: str,
-                 tensors: ModelTensors | None = None):
+                 tensors: ModelTensors | None = None, *, convention: str = "vllm", state_dtype: str | None = None):
         if scope not in QUANT_SCOPES:
             raise ArchcmpError(f"bad --quant-scope {scope!r}: expected one of {', '.join(QUANT_SCOPES)}")
         self.spec, self.layout, self.fmt, self.scope = spec, layout, fmt, scope
         self.kv_dtype, self.kv_bits = kv_dtype, dtype_bits(kv_dtype)
+        self.convention, self.state_dtype = convention, state_dtype
         self.tensors = tensors or ModelTensors(spec)
         self.plan = self.tensors.plan
         self.stages = stage_layers(spec.num_layers, layout.pp)
@@ -198,12 +203,12 @@ class Deployment:
     def _layer_cache(self, block: Block) -> LayerCache:
         if block.mixer is None:  # a block of an FFN alone caches nothing
             return LayerCache(block.index, (), None)
-        parts = tuple(self._part(block, part) for part in self._stored(block))
+        parts = tuple(self._part(block, part) for part in self._stored(block.mixer))
         return LayerCache(block.index, parts, None if block.mixer.span is None else block.mixer.span.window)
 
-    def _stored(self, block: Block) -> list[CachePart]:
+    def _stored(self, mixer: Mixer) -> list[CachePart]:
         stored = []
-        for part in block.mixer.cache("vllm"):
+        for part in mixer.cache(self.convention):
             layout = part.layout(self.kv_dtype) or (part.layouts[0] if part.only_layouts else None)
             if layout is None:
                 stored.append(part)
@@ -224,8 +229,9 @@ class Deployment:
             case mixer:
                 raise ArchcmpError(f"{self.spec.id}: no cache sharding rule for the layer kind {type(mixer).__name__}")
         held = part.held
-        return PartCache(elements, held is not None, held.cap if held else None, held.stride if held else 1,
-                         part.dtype)
+        dtype = self.state_dtype if part.recurrent and self.state_dtype else part.dtype
+        return PartCache(elements, held is not None, held.cap if held else None, held.stride if held else 1, dtype,
+                         held.remainder if held else False)
 
     @property
     def replicated_kv_heads(self) -> int | None:

@@ -128,7 +128,8 @@ def _rope_share(spec: ModelSpec) -> float:
 
 def _k_eq_v_spans(plan: Plan) -> tuple[str, ...] | None:
     """The spans whose layers use K as V (Gemma 4: the full layers)."""
-    spans = tuple(dict.fromkeys(b.mixer.span.kind for b in plan if getattr(b.mixer, "k_eq_v", False)))
+    spans = tuple(dict.fromkeys(b.mixer.span.kind for b in plan.mixer_blocks()
+                                if b.mixer.span is not None and getattr(b.mixer, "k_eq_v", False)))
     return spans or None
 
 

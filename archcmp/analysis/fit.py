@@ -92,6 +92,8 @@ class FitResult:
     weights: str
     quant_scope: str
     kv_dtype: str
+    convention: str
+    state_dtype: str | None
     context: int
     batch: int
     budget: Budget
@@ -126,6 +128,7 @@ class FitResult:
         return {
             "model": self.model, "device": self.device, "gpus": self.gpus, "layout": self.layout.to_json(),
             "weights": self.weights, "quant_scope": self.quant_scope, "kv_dtype": self.kv_dtype,
+            "convention": self.convention, "state_dtype": self.state_dtype,
             "model_weights_bytes": self.model_weights_bytes,
             "context": self.context, "batch": self.batch, "memory_basis": self.budget.memory_basis,
             "memory_bytes_per_gpu": self.budget.memory_bytes, "mem_util": str(self.budget.mem_util),
@@ -150,16 +153,20 @@ def check_request(context: int, batch: int) -> None:
 
 
 def fit(spec: ModelSpec, device: Device, gpus: int, layout: Layout, fmt: WeightFormat, scope: str, kv_dtype: str,
-        context: int, batch: int, room: Budget, tensors: ModelTensors | None = None) -> FitResult:
+        context: int, batch: int, room: Budget, tensors: ModelTensors | None = None, *, convention: str = "vllm",
+        state_dtype: str | None = None) -> FitResult:
+    """``convention`` and ``state_dtype``: whose cache layout, as ``archcmp kvcache`` takes them."""
     check_request(context, batch)
     tensors = tensors or ModelTensors(spec)
-    deployment = Deployment(spec, layout, fmt, scope, kv_dtype, tensors)
+    cache = {"convention": convention, "state_dtype": state_dtype}
+    deployment = Deployment(spec, layout, fmt, scope, kv_dtype, tensors, **cache)
     stages = tuple(_stage_fit(deployment, s, context, batch, room) for s in range(layout.pp))
     heaviest = max(stages, key=lambda s: s.total_bytes)
-    min_gpus, min_layout = fewest_gpus(spec, tensors, fmt, scope, kv_dtype, context, batch, room, layout.ep > 1)
+    min_gpus, min_layout = fewest_gpus(spec, tensors, fmt, scope, kv_dtype, context, batch, room, layout.ep > 1,
+                                       **cache)
     return FitResult(
         model=spec.id, device=device.id, gpus=gpus, layout=layout, weights=fmt.name, quant_scope=scope,
-        kv_dtype=kv_dtype, context=context, batch=batch, budget=room,
+        kv_dtype=kv_dtype, convention=convention, state_dtype=state_dtype, context=context, batch=batch, budget=room,
         weights_bytes_per_gpu=heaviest.weights_bytes,
         weights_by_component=deployment.weights[heaviest.stage].by_component,
         kv_bytes_per_gpu=heaviest.cache_bytes,
@@ -216,7 +223,8 @@ def max_batch(deployment: Deployment, context: int, room: Budget) -> int:
 
 
 def fewest_gpus(spec: ModelSpec, tensors: ModelTensors, fmt: WeightFormat, scope: str, kv_dtype: str,
-                context: int, batch: int, room: Budget, expert_parallel: bool) -> tuple[int | None, Layout | None]:
+                context: int, batch: int, room: Budget, expert_parallel: bool, *, convention: str = "vllm",
+                state_dtype: str | None = None) -> tuple[int | None, Layout | None]:
     """The smallest N (≤ 1024) with a layout that fits: TP as wide as the
     heads allow, then pipeline stages; experts whole on each GPU (EP = TP)
     when the request used expert parallelism."""
@@ -227,7 +235,9 @@ def fewest_gpus(spec: ModelSpec, tensors: ModelTensors, fmt: WeightFormat, scope
             layout = Layout(tp, pp, ep, 1)
             if layout_problem(spec, layout):
                 continue
-            if _fits(Deployment(spec, layout, fmt, scope, kv_dtype, tensors), context, batch, room):
+            deployment = Deployment(spec, layout, fmt, scope, kv_dtype, tensors, convention=convention,
+                                    state_dtype=state_dtype)
+            if _fits(deployment, context, batch, room):
                 return gpus, layout
     return None, None
 

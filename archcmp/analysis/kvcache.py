@@ -25,7 +25,7 @@ from fractions import Fraction
 from archcmp.analysis.kvresult import BudgetFit, KindTotal, KVCacheResult, LayerKV, StatePart
 from archcmp.errors import ArchcmpError
 from archcmp.kinds.base import CONVENTIONS, CachePart
-from archcmp.plan import Block, Plan, expand
+from archcmp.plan import MixerBlock, Plan, expand
 from archcmp.record import record
 from archcmp.schema import ModelSpec
 from archcmp.units import MAX_CONTEXT
@@ -77,7 +77,7 @@ def parts_bytes(parts: tuple[CachePart, ...], request: CacheRequest) -> int:
     return request.batch * sum(part_bytes(part, request) for part in parts)
 
 
-def block_bytes(block: Block, request: CacheRequest) -> int:
+def block_bytes(block: MixerBlock, request: CacheRequest) -> int:
     return parts_bytes(block_parts(block, request), request)
 
 
@@ -85,7 +85,7 @@ class UnansweredCache(ArchcmpError):
     """The convention stores some part only in layouts of other dtypes."""
 
 
-def block_parts(block: Block, request: CacheRequest) -> tuple[CachePart, ...]:
+def block_parts(block: MixerBlock, request: CacheRequest) -> tuple[CachePart, ...]:
     """What the block's mixer caches under the request's convention, with a
     part the convention packs for this dtype replaced by the packed record's
     parts (vLLM's ``fp8_ds_mla``)."""
@@ -158,7 +158,7 @@ def _check_choice(what: str, value: str, choices: tuple[str, ...]) -> None:
         raise ArchcmpError(f"bad {what} {value!r}: expected {' or '.join(choices)}")
 
 
-def _layer_kv(block: Block, request: CacheRequest) -> LayerKV:
+def _layer_kv(block: MixerBlock, request: CacheRequest) -> LayerKV:
     mixer = block.mixer
     parts = block_parts(block, request)
     growing = [part for part in parts if part.held is not None]
@@ -192,7 +192,7 @@ def bytes_per_token(plan: Plan, request: CacheRequest, growing_only: bool = Fals
     return -(-bits.numerator // (8 * bits.denominator))
 
 
-def _mha_bytes(block: Block, request: CacheRequest) -> int:
+def _mha_bytes(block: MixerBlock, request: CacheRequest) -> int:
     """The same layer as full multi-head attention over the whole context."""
     elements = request.context * block.mixer.mha_equivalent_elements()
     return request.batch * packed_bytes(elements, DTYPE_BITS[request.dtype])

@@ -50,17 +50,21 @@ class OnDevice:
 
 
 def on_device(spec: ModelSpec, fleet: Fleet, fmt: WeightFormat, kv_dtype: str, context: int, batch: int = 1,
-              plan: Plan | None = None) -> OnDevice:
+              plan: Plan | None = None, *, convention: str = "vllm", state_dtype: str | None = None) -> OnDevice:
+    """``convention`` and ``state_dtype``: the cache layout the comparison
+    (or ``kvcache``) counts, so the fit rows hold the same cache."""
+    cache = {"convention": convention, "state_dtype": state_dtype}
     tensors = ModelTensors(spec)
     layout = Layout(fleet.count, 1, 1, 1)
     problem = layout_problem(spec, layout, plan or tensors.plan)
     if problem:
         return OnDevice(spec.id, fleet.label, context, batch, problem, None, None)
     room = budget(fleet.device)
-    result = fit(spec, fleet.device, fleet.count, layout, fmt, "linear", kv_dtype, context, batch, room, tensors)
+    result = fit(spec, fleet.device, fleet.count, layout, fmt, "linear", kv_dtype, context, batch, room, tensors,
+                 **cache)
     has_peak = fleet.device.peak_tflops(fmt.compute_dtype) is not None
     peak = device_peak(fleet.device, fmt.compute_dtype, memory_only=not has_peak)
-    deployment = Deployment(spec, layout, fmt, "linear", kv_dtype, tensors)
+    deployment = Deployment(spec, layout, fmt, "linear", kv_dtype, tensors, **cache)
     bounds = speed(deployment, fleet.device, peak, context, context, batch, fits=result.fits)
     return OnDevice(spec.id, fleet.label, context, batch, None, result, bounds)
 

@@ -82,12 +82,14 @@ def _optional_modules(spec: ModelSpec, plan: Plan) -> dict[str, int]:
     """DeepSeek-V3's MTP module (arXiv:2412.19437, §2.2): one block like the
     last layer (DeepSeek-V4's: attending as ``attention.mtp_layer`` says), ``eh_proj`` (2h → h) and three norms (``enorm``, ``hnorm``
     and the shared head's); embedding and output head are shared with the
-    main model."""
+    main model. Nemotron-H's (vLLM ``NemotronHMultiTokenPredictor``): its
+    list of blocks, ``enorm``/``hnorm``/``eh_proj`` before the first and a
+    ``final_layernorm`` after the last — the same extra tensors."""
     if spec.mtp is None:
         return {}
-    last = plan.mtp_block or plan.blocks[-1]
-    norms = [t for t in last.norms.norm.tensors("enorm", spec.hidden_size)]
-    block = sum(t.elements for t in last.tensors())
+    blocks = plan.mtp_module_blocks()
+    norms = [t for t in blocks[-1].norms.norm.tensors("enorm", spec.hidden_size)]
+    block = sum(t.elements for b in blocks for t in b.tensors())
     # DeepSeek-V4's MTP block collapses its streams with an hc_head of its own
     hyper = sum(t.elements for t in plan.model_tensors if t.component == "hyper_connections")
     per_module = block + 2 * spec.hidden_size ** 2 + 3 * sum(t.elements for t in norms) + hyper

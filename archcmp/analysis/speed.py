@@ -93,6 +93,8 @@ class SpeedResult:
     layout: dict
     weights: str
     kv_dtype: str
+    convention: str
+    state_dtype: str | None
     compute_dtype: str
     peak: Peak
     bandwidth_bytes_per_s: int
@@ -118,7 +120,8 @@ class SpeedResult:
     def to_json(self) -> dict:
         return {
             "model": self.model, "device": self.device, "layout": self.layout, "weights": self.weights,
-            "kv_dtype": self.kv_dtype, "compute_dtype": self.compute_dtype,
+            "kv_dtype": self.kv_dtype, "convention": self.convention,
+            "state_dtype": self.state_dtype, "compute_dtype": self.compute_dtype,
             "peak_flops_per_s": self.peak.flops_per_s, "peak_from_datasheet": self.peak.stated,
             "bandwidth_bytes_per_s": self.bandwidth_bytes_per_s, "bw_eff": str(self.bw_eff),
             "flops_eff": str(self.flops_eff), "moe_experts": self.moe_experts,
@@ -185,7 +188,8 @@ def speed(deployment: Deployment, device: Device, peak: Peak, prompt: int, conte
     prefill = Phase(max(prefill_bytes), prefill_flops, max(prefill_bytes) / bandwidth, prefill_compute)
     return SpeedResult(
         model=spec.id, device=device.id, layout=layout.to_json(), weights=deployment.fmt.name,
-        kv_dtype=deployment.kv_dtype, compute_dtype=peak.dtype, peak=peak,
+        kv_dtype=deployment.kv_dtype, convention=deployment.convention, state_dtype=deployment.state_dtype,
+        compute_dtype=peak.dtype, peak=peak,
         bandwidth_bytes_per_s=device.memory_bandwidth_bytes_per_s, bw_eff=bw_eff, flops_eff=flops_eff,
         moe_experts=moe_experts, prompt=prompt, context=context, batch=batch, decode=decode,
         decode_aggregate_seconds=aggregate, prefill=prefill, fits=fits,

@@ -30,7 +30,8 @@ def with_device_rows(comparison, chosen, gpu: str, weights: str, hardware):
     from archcmp.analysis.weight_formats import weight_format
 
     fleet, fmt = catalog(hardware).fleet(gpu), weight_format(weights)
-    results = [on_device(spec, fleet, fmt, comparison.dtype, comparison.context) for spec in chosen]
+    cache = {"convention": comparison.options.convention, "state_dtype": comparison.options.state_dtype}
+    results = [on_device(spec, fleet, fmt, comparison.dtype, comparison.context, **cache) for spec in chosen]
     return replace(comparison, rows=comparison.rows + compare_rows(results))
 
 

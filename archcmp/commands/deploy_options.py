@@ -66,3 +66,16 @@ def memory_args(basis: str, mem_util: str, reserve: str) -> tuple[str, Decimal, 
 
     reserve_bytes = 0 if reserve.strip() in ("0", "0B") else parse_bytes(reserve, "--reserve")
     return basis, decimal_option(mem_util, "--mem-util"), reserve_bytes
+
+
+def cache_args(convention: str, state_dtype: str | None) -> dict:
+    """``--convention`` and ``--state-dtype`` checked, as ``kvcache`` takes
+    them, for the analyzers' keyword arguments of the same names."""
+    from archcmp.app import check_choice
+    from archcmp.kinds.base import CONVENTIONS
+    from archcmp.schema.linear import STATE_DTYPES
+
+    check_choice("--convention", convention, CONVENTIONS)
+    if state_dtype is not None:
+        check_choice("--state-dtype", state_dtype, STATE_DTYPES)
+    return {"convention": convention, "state_dtype": state_dtype}

@@ -7,7 +7,15 @@ from typing import Annotated
 
 import typer
 
-from archcmp.app import FormatOption, ModelsArgument, SpecsOption, app, resolve_all
+from archcmp.app import (
+    ConventionOption,
+    FormatOption,
+    ModelsArgument,
+    SpecsOption,
+    StateDtypeOption,
+    app,
+    resolve_all,
+)
 from archcmp.commands.deploy_options import (
     BasisOption,
     BatchOption,
@@ -21,6 +29,7 @@ from archcmp.commands.deploy_options import (
     ScopeOption,
     TpOption,
     WeightsOption,
+    cache_args,
     catalog,
     memory_args,
 )
@@ -55,6 +64,8 @@ def fit(
     weights: WeightsOption = "bf16",
     quant_scope: ScopeOption = "linear",
     dtype: KvDtypeOption = "bf16",
+    convention: ConventionOption = "vllm",
+    state_dtype: StateDtypeOption = None,
     ctx: CtxOption = FIT_CONTEXT,
     batch: BatchOption = "1",
     mem_util: MemUtilOption = "0.9",
@@ -74,7 +85,8 @@ def fit(
     chosen, fleet, fmt, room = plan_inputs(specs, models, gpu, hardware, tp, pp, ep, weights, quant_scope, dtype,
                                            memory_basis, mem_util, reserve)
     context, sequences = parse_context(ctx), parse_count(batch, "--batch")
+    cache = cache_args(convention, state_dtype)
     results = [run_fit(spec, fleet.device, fleet.count, resolve_layout(spec, fleet.count, tp, pp, ep), fmt,
-                       quant_scope, dtype, context, sequences, room) for spec in chosen]
+                       quant_scope, dtype, context, sequences, room, **cache) for spec in chosen]
     emit([fit_table(results, raw=format == "csv", stated=fleet.device.memory.stated)], format,
          [r.to_json() for r in results])

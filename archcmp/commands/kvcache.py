@@ -74,8 +74,8 @@ def kvcache(
         from archcmp.render.on_device_view import on_device_table
 
         fleet, fmt = catalog(hardware).fleet(gpu), weight_format(weights)
-        placed = [on_device(spec, fleet, fmt, dtype, context, sequences, plan) for spec, plan in plans
-                  for context in contexts]
+        placed = [on_device(spec, fleet, fmt, dtype, context, sequences, plan, convention=convention,
+                            state_dtype=state_dtype) for spec, plan in plans for context in contexts]
         tables.append(on_device_table(placed, raw=raw))
         data = [entry | {"on_gpu": one.to_json()} for entry, one in zip(data, placed)]
     if per_layer:

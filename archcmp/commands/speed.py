@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from archcmp.app import FormatOption, ModelsArgument, SpecsOption, app
+from archcmp.app import ConventionOption, FormatOption, ModelsArgument, SpecsOption, StateDtypeOption, app
 from archcmp.commands.deploy_options import (
     BasisOption,
     EpOption,
@@ -20,6 +20,7 @@ from archcmp.commands.deploy_options import (
     SpeedBatchOption,
     TpOption,
     WeightsOption,
+    cache_args,
     decimal_option,
 )
 from archcmp.commands.fit import CtxOption, plan_inputs
@@ -45,6 +46,8 @@ def speed(
     flops_eff: Annotated[str, typer.Option("--flops-eff", help="Fraction of peak FLOPs reached (default 1).")] = "1",
     moe_experts: Annotated[str, typer.Option("--moe-experts", help=(
         "Experts a decode step reads: uniform (expected under uniform routing) or all."))] = "uniform",
+    convention: ConventionOption = "vllm",
+    state_dtype: StateDtypeOption = None,
     mem_util: MemUtilOption = "0.9",
     reserve: ReserveOption = "0",
     memory_basis: BasisOption = "nominal",
@@ -71,14 +74,16 @@ def speed(
     override = None if peak_tflops is None else decimal_option(peak_tflops, "--peak-tflops")
     peak = device_peak(fleet.device, compute_dtype or fmt.compute_dtype, override, memory_only)
     bw, fl = decimal_option(bw_eff, "--bw-eff"), decimal_option(flops_eff, "--flops-eff")
+    cache = cache_args(convention, state_dtype)
     results = []
     for spec in chosen:  # the fit says whether it fits and, for --batch max, how many sequences do
         layout = resolve_layout(spec, fleet.count, tp, pp, ep)
-        plan = run_fit(spec, fleet.device, fleet.count, layout, fmt, quant_scope, dtype, context, sequences, room)
+        plan = run_fit(spec, fleet.device, fleet.count, layout, fmt, quant_scope, dtype, context, sequences, room,
+                       **cache)
         if full_load and plan.max_batch == 0:
             raise ArchcmpError(f"--batch max: not one sequence of {ctx} tokens fits {spec.id} on {fleet.label}")
         size = plan.max_batch if full_load else sequences
-        deployment = Deployment(spec, layout, fmt, quant_scope, dtype)
+        deployment = Deployment(spec, layout, fmt, quant_scope, dtype, **cache)
         results.append(run_speed(deployment, fleet.device, peak, tokens, context, size, bw, fl,
                                  moe_experts, plan.fits or full_load))
     emit([speed_table(results, raw=format == "csv")], format, [r.to_json() for r in results])

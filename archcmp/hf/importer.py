@@ -78,6 +78,7 @@ def read_body(config: dict, filename: str, located: Located | None = None) -> Bo
         found = f"model_type {model_type!r} is not supported" if model_type else "missing"
         _fail(filename, located, base + ("model_type",), f"{found}; supported: {', '.join(supported())}")
     family = FAMILIES[model_type]
+    _check_finite(family, filename, located, base)
     config = _canonical(config, family, filename, located, base)
     _check_keys(config, family, filename, located, base)
     reader = Reader(config, family.defaults, filename, located, base)
@@ -113,6 +114,18 @@ def _canonical(config: dict, family: Family, filename: str, located: Located, ba
                       f"disagrees with {name} ({config[name]!r}), which it is another name for")
             config[name] = config.pop(alias)
     return config
+
+
+def _check_finite(family: Family, filename: str, located: Located, base: tuple) -> None:
+    """JSON's NaN/Infinity only under a key the family ignores and transformers
+    itself saves so (``Family.nonfinite_ok``); anywhere else it would be a
+    number archcmp computes with, or one it cannot vouch for."""
+    for path, token in located.nonfinite.items():
+        key = path[len(base)] if path[:len(base)] == base and len(path) > len(base) else None
+        if isinstance(key, str) and (key in family.nonfinite_ok or family.aliases.get(key) in family.nonfinite_ok):
+            continue
+        allowed = f" (only {', '.join(sorted(family.nonfinite_ok))} may hold it)" if family.nonfinite_ok else ""
+        _fail(filename, located, path, f"{token} is not a JSON number; a config.json holds finite numbers{allowed}")
 
 
 def _check_keys(config: dict, family: Family, filename: str, located: Located, base: tuple) -> None:

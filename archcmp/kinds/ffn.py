@@ -5,7 +5,11 @@ A gated MLP (SwiGLU/GeGLU) has ``gate_proj`` and ``up_proj`` H → I and
 ``LlamaMLP``, ``GPT2MLP``). A MoE layer holds ``num_experts`` such MLPs of
 the expert width, a router H → E and optionally shared experts that every
 token uses (DeepSeekMoE, arXiv:2401.06066); a token visits
-``experts_per_token`` routed experts.
+``experts_per_token`` routed experts. A latent MoE (Nemotron 3 Super's
+LatentMoE, ``moe_latent_size``; transformers 5.24 ``NemotronHMoE``) projects the
+token H → latent before its experts and latent → H after them
+(``fc1_latent_proj``/``fc2_latent_proj``): the experts are latent wide, the
+router and shared experts still read H.
 """
 
 from __future__ import annotations
@@ -60,13 +64,16 @@ class MoEFFN:
     shared_bias: bool = False
     shared_gate: bool = False  # a sigmoid gate H → 1 on the shared expert (Qwen2-MoE)
     router_scales: bool = False  # Gemma 4: learned input scale (H) and per-expert scale (E)
+    latent_size: int = 0  # experts behind H → latent → H projections (0: the experts read H)
+    latent_bias: bool = False
     kind = "moe"
     dense_width = None  # no dense MLP beside the experts
 
     def tensors(self) -> tuple[Tensor, ...]:
         h = self.hidden
-        parts = mlp_tensors("experts.", "routed_experts", h, self.expert_width, self.gated, self.expert_bias,
-                            copies=self.num_experts, active=self.experts_per_token)
+        parts = mlp_tensors("experts.", "routed_experts", self.latent_size or h, self.expert_width, self.gated,
+                            self.expert_bias, copies=self.num_experts, active=self.experts_per_token)
+        parts += self._latent_tensors()
         parts.append(Tensor("router", "router", (self.num_experts, h)))
         parts += [Tensor("router.bias", "router", (self.num_experts,))] if self.router_bias else []
         if self.router_scales:
@@ -80,3 +87,15 @@ class MoEFFN:
 
     def macs(self) -> dict[str, int]:
         return matrix_macs(self.tensors())
+
+    def _latent_tensors(self) -> list[Tensor]:
+        """The latent projections every token goes through, counted with the
+        routed experts they serve (``mlp_bias`` gives them biases)."""
+        if not self.latent_size:
+            return []
+        h, d = self.hidden, self.latent_size
+        parts = [Tensor("fc1_latent_proj", "routed_experts", (d, h)), Tensor("fc2_latent_proj", "routed_experts", (h, d))]
+        if self.latent_bias:
+            parts += [Tensor("fc1_latent_proj.bias", "routed_experts", (d,)),
+                      Tensor("fc2_latent_proj.bias", "routed_experts", (h,))]
+        return parts

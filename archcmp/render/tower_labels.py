@@ -19,7 +19,7 @@ from archcmp.kinds.hyper import HyperConnection
 from archcmp.kinds.latent import LatentMixer
 from archcmp.kinds.parallel import ParallelFFN
 from archcmp.kinds.softmax import SoftmaxMixer
-from archcmp.plan import Block, expand
+from archcmp.plan import Block, Mixer, expand
 from archcmp.render.cells import value_text
 from archcmp.render.tower_linear import linear_part
 from archcmp.render.tower_model import BlockDrawing, Label, Part, Sublayer, Tower, fold
@@ -78,7 +78,7 @@ def _norm(kind: str, prefix: str = "") -> Part:
 
 
 def _block(spec: ModelSpec, block: Block, local: bool) -> BlockDrawing:
-    mixer = None if block.mixer is None else _mixer(spec, block, local)
+    mixer = None if block.mixer is None else _mixer(spec, block.mixer, block.kv_source, local)
     ffn = None if block.ffn is None else _ffn(spec, block.ffn)  # Nemotron-H: one of the two per block
     placement, norm = block.norms.placement, _norm(block.norms.norm.kind)
     pre, post = placement in ("pre", "sandwich"), placement in ("post", "sandwich")
@@ -94,8 +94,7 @@ def _block(spec: ModelSpec, block: Block, local: bool) -> BlockDrawing:
     return BlockDrawing(tuple(sublayers))
 
 
-def _mixer(spec: ModelSpec, block: Block, local: bool) -> Part:
-    mixer = block.mixer
+def _mixer(spec: ModelSpec, mixer: Mixer, kv_source: int, local: bool) -> Part:
     span = mixer.span
     if span is None:  # a linear-attention or Mamba layer
         return linear_part(mixer)
@@ -134,7 +133,7 @@ def _mixer(spec: ModelSpec, block: Block, local: bool) -> Part:
     lines.append(Label("mixer.positions", _positions(spec, mixer)))
     lines += [Label(f"mixer.{key}", text) for key, text in _mixer_options(spec, mixer) if text]
     if not mixer.owns_cache:
-        lines.append(Label("mixer.kv_source", f"reads the KV cache of layer {block.kv_source}"))
+        lines.append(Label("mixer.kv_source", f"reads the KV cache of layer {kv_source}"))
     return Part("mixer" if span.kind == "full" else "local", Label("mixer.title", title), tuple(lines))
 
 

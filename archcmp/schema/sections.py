@@ -121,6 +121,10 @@ class MoE(Strict):
     # token-id table (tid2eid, a buffer) instead of the scores, which still
     # weight them (transformers DeepseekV4HashRouter).
     hash_layers: NonNegInt = 0
+    # Nemotron 3 Super's LatentMoE: the routed experts work in a latent of this
+    # width, behind H → latent and latent → H projections (biased as the FFN
+    # is); the router and shared experts read the hidden state itself.
+    latent_size: Size | None = None
 
     @property
     def shared_width(self) -> int:
@@ -160,6 +164,9 @@ class MatFormer(Strict):
 
 class MultiTokenPrediction(Strict):
     """Extra blocks the checkpoint carries beside the main model (DeepSeek-V3's
-    MTP). Counted apart, never in the main total."""
+    MTP). Counted apart, never in the main total. Each module is one copy of
+    the last layer, or, with ``blocks``, that list of one-sublayer blocks
+    (Nemotron-H's ``mtp_layers_block_type``, ``block_pattern`` labels)."""
 
     num_modules: Size
+    blocks: list[Literal["linear", "attention", "moe", "mlp"]] | None = Field(default=None, min_length=1)

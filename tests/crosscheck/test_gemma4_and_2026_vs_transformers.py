@@ -11,8 +11,12 @@
   experts, weights a constant): a prefill below the window measures archcmp's
   linear FLOPs and ``--attention full`` core FLOPs exactly; one decode step
   likewise. Gemma 4 E models run their KV-shared layers on the last position
-  only in a prefill (``_maybe_slice_kv_shared_inputs``), so for them only the
-  decode step is compared.
+  only in a prefill that keeps one logit (``_maybe_slice_kv_shared_inputs``);
+  asking for hidden states turns that off, so their prefill is measured
+  with every layer over every token, as archcmp (and vLLM) count it.
+* The bundled E2B and E4B (tests/data/hf/gemma4-e*-text.json: their text
+  configs) shrunk to their first layers, KV sharing kept: cache and FLOPs as
+  above.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from archcmp.analysis.kvcache import kv_cache
 from archcmp.hf.importer import import_file
 
 WAVE2 = Path(__file__).resolve().parents[1] / "data" / "reference" / "wave2" / "configs"
+HF = Path(__file__).resolve().parents[1] / "data" / "hf"
 REFERENCES = ("gemma4-26b-a4b", "gemma4-31b", "minimax-m2.5", "olmo3-32b", "glm-4.6", "kimi-k2.5")
 WINDOW, TOKENS = 16, 12
 # A Gemma 4 E model as the E2B config describes one (PLE, 4 sliding : 1 full,
@@ -58,12 +63,22 @@ def test_reference_config_counts_equal_transformers(name):
     assert_same_counts(import_file(WAVE2 / f"{name}.json").spec, text_config(name))
 
 
+def e_config(name: str) -> dict:
+    config = json.loads((HF / f"gemma4-{name}-text.json").read_text())
+    config.pop("dtype", None)
+    return config
+
+
 def small_configs() -> dict[str, dict]:
     window = {"sliding_window": WINDOW}
     return {
         "gemma4-31b": shrink_config(text_config("gemma4-31b"), 6, **window),
         "gemma4-26b-a4b": shrink_config(text_config("gemma4-26b-a4b"), 6, top_k_experts=2, **window),
         "gemma4-e-model": shrink_config(E_MODEL, 10, **window),
+        # E2B's first 10 layers with its last 4 shared (4 sliding : 1 full, double-wide MLPs);
+        # E4B's first 12 with its last 4 shared (5 : 1, two KV heads)
+        "gemma4-e2b": shrink_config(e_config("e2b"), 10, num_kv_shared_layers=4, **window),
+        "gemma4-e4b": shrink_config(e_config("e4b"), 12, num_kv_shared_layers=4, **window),
         "olmo3": shrink_config(text_config("olmo3-32b"), 4, **window),
         "minimax-m2": shrink_config(text_config("minimax-m2.5"), 2),
     }
@@ -105,16 +120,15 @@ def _flops_case(name: str, tmp_path):
     return spec, uninitialised_model(config), torch.randint(0, config["vocab_size"], (1, TOKENS + 1))
 
 
-PREFILL_CASES = sorted(set(SMALL) - {"gemma4-e-model"})
-
-
-@pytest.mark.parametrize("name", PREFILL_CASES)
+@pytest.mark.parametrize("name", sorted(SMALL))
 def test_prefill_flops_equal_measured(name, tmp_path):
     import torch
 
     spec, model, ids = _flops_case(name, tmp_path)
+    # output_hidden_states: E models' KV-shared layers then run over the whole prompt
     with torch.no_grad():
-        measured = measure(model, lambda: model(input_ids=ids[:, :TOKENS], logits_to_keep=1))
+        measured = measure(model, lambda: model(input_ids=ids[:, :TOKENS], logits_to_keep=1,
+                                                output_hidden_states=True))
     ours = count_flops(spec, TOKENS, attention="full").prefill
     assert (ours.linear, ours.attention) == (measured.linear, measured.attention)
 

@@ -53,6 +53,7 @@ RULES = (
     (r"\.(gate|router)\.(weight|bias)$", "router"),
     (r"(norm(_\d)?|ln_\d+|ln_f)\.(weight|bias)$", "norms"),  # Gemma 4: post_feedforward_layernorm_1
     (r"(altup|laurel|per_layer_)", "other"),
+    (r"\.fc[12]_latent_proj\.", "routed_experts"),  # Nemotron 3 Super's latent MoE projections
     (r"\.(mlp|feed_forward)\.", "dense_mlp"),
 )
 
@@ -132,9 +133,7 @@ def saved_by_transformers(config: dict, tmp_path) -> Path:
     model_type = config.pop("model_type")
     path = tmp_path / "config.json"
     saved = AutoConfig.for_model(model_type, **config).to_dict()
-    # NemotronHConfig saves time_step_limit (0.0, inf) as Infinity, which archcmp's JSON reader refuses
-    # (a config.json holds finite numbers); the key is a training knob that changes no size.
-    saved = {k: v for k, v in saved.items() if not (k == "time_step_limit" and float("inf") in v)}
+    # json.dumps writes NemotronHConfig's time_step_limit (0.0, inf) as [0.0, Infinity], as transformers does
     path.write_text(json.dumps(saved, default=str))
     return path
 
@@ -214,7 +213,7 @@ def random_config(model_type: str, rng) -> dict:
     c = {"model_type": model_type, "vocab_size": 300, "hidden_size": rng.choice([64, 96]), "num_hidden_layers": n,
          "num_attention_heads": heads, "num_key_value_heads": rng.choice([1, heads]), "intermediate_size": 80,
          "tie_word_embeddings": flip(), "pad_token_id": 0, "bos_token_id": 1, "eos_token_id": 2}
-    if flip():
+    if flip() and model_type != "mistral4":  # Mistral4Config sets head_dim to qk_nope + qk_rope itself
         c["head_dim"] = rng.choice([16, 24])
     defaults = FAMILIES[model_type].defaults
     for key in ("attention_bias", "mlp_bias", "qkv_bias", "use_qk_norm", "use_sliding_window"):
@@ -276,13 +275,7 @@ def random_config(model_type: str, rng) -> dict:
         if key in defaults and model_type != "gemma3n_text":  # Gemma3nTextConfig refuses a null cap
             c[key] = rng.choice([None, 30.0])
     if model_type == "gemma4_text":
-        c.update(global_head_dim=rng.choice([16, 32]), attention_k_eq_v=flip(),
-                 num_global_key_value_heads=rng.choice([None, 1]), hidden_size_per_layer_input=rng.choice([0, 8]),
-                 vocab_size_per_layer_input=250, use_double_wide_mlp=flip(),
-                 num_kv_shared_layers=rng.randint(0, max(0, n - 5)))
-        c["layer_types"] = c.get("layer_types", types("sliding_attention"))[:-1] + ["full_attention"]
-        if flip():
-            c.update(enable_moe_block=True, num_experts=rng.randint(1, 4), top_k_experts=1, moe_intermediate_size=24)
+        return random_gemma4_config(c, n, rng)
     if model_type == "mistral4":
         c.update(q_lora_rank=rng.choice([None, 16]), kv_lora_rank=12, qk_nope_head_dim=8, qk_rope_head_dim=4,
                  v_head_dim=rng.choice([8, 12]), n_routed_experts=rng.randint(1, 4), num_experts_per_tok=1,
@@ -295,6 +288,42 @@ def random_config(model_type: str, rng) -> dict:
         c.update(vocab_size_per_layer_input=250, hidden_size_per_layer_input=8, laurel_rank=4,
                  altup_num_inputs=rng.randint(2, 4), intermediate_size=[rng.choice([64, 80]) for _ in range(n)])
         c["num_kv_shared_layers"] = rng.randint(0, max(0, n - 5))  # keep an owner of each type
+    return c
+
+
+def random_gemma4_config(c: dict, n: int, rng) -> dict:
+    """Gemma 4: layer types absent (every 6th full), drawn (a sliding last
+    layer is forced full), the full layers' geometry as the hub writes it
+    or as ``per_layer_config`` (what transformers saves), K=V, PLE, KV
+    sharing as deep as every shared type keeps an owner, double-wide MLPs,
+    the parallel MoE, the rope dicts and vision-only bidirectional attention."""
+    flip = lambda: rng.random() < 0.5
+    if flip():
+        c.pop("layer_types", None)
+        labels = ["full" if (i + 1) % 6 == 0 else "sliding" for i in range(n)]
+    else:
+        c["layer_types"] = [rng.choice(["full_attention", "sliding_attention"]) for _ in range(n)]
+        labels = [t.split("_")[0] for t in c["layer_types"]]
+    labels[-1] = "full"
+    deepest = max(s for s in range(n) if set(labels[:n - s]) == set(labels))
+    c.update(attention_k_eq_v=flip(), hidden_size_per_layer_input=rng.choice([0, 8]), vocab_size_per_layer_input=250,
+             use_double_wide_mlp=flip(), num_kv_shared_layers=rng.randint(0, deepest),
+             use_bidirectional_attention=rng.choice([None, "vision"]), sliding_window=rng.choice([16, 32]))
+    if flip():
+        c.update(global_head_dim=rng.choice([16, 32]), num_global_key_value_heads=rng.choice([None, 1]))
+    else:  # per layer, one geometry per layer type (transformers' rotary embedding needs that)
+        geometry = lambda: {k: v for k, v in (("head_dim", rng.choice([None, 16, 32])),
+                                               ("num_key_value_heads", rng.choice([None, 1]))) if v}
+        by_type = {"full": geometry(), "sliding": geometry() if flip() else {}}
+        c["per_layer_config"] = {str(i): by_type[label] for i, label in enumerate(labels) if by_type[label]}
+    if flip():
+        full = {"rope_type": rng.choice(["default", "proportional"]), "rope_theta": rng.choice([1e6, 5e5])}
+        if flip():
+            full["partial_rotary_factor"] = rng.choice([0.25, 0.5])
+        c["rope_parameters"] = {"full_attention": full,
+                                "sliding_attention": {"rope_type": "default", "rope_theta": rng.choice([1e4, 5e4])}}
+    if flip():
+        c.update(enable_moe_block=True, num_experts=rng.randint(1, 4), top_k_experts=1, moe_intermediate_size=24)
     return c
 
 

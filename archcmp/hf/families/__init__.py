@@ -29,6 +29,9 @@ class Family:
     # the model_type written on export when transformers knows the family
     # under another name (Kimi K2 ships DeepSeek-V3 code)
     export_as: str | None = None
+    # keys whose value may hold JSON's Infinity/NaN: ones the family ignores
+    # but transformers writes so (NemotronHConfig's time_step_limit)
+    nonfinite_ok: frozenset[str] = frozenset()
 
 
 def _all() -> dict[str, Family]:

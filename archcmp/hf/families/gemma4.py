@@ -20,6 +20,7 @@ from archcmp.hf import common, rope
 from archcmp.hf.families import Family
 from archcmp.hf.families.gemma import with_final_cap
 from archcmp.hf.reader import Reader
+from archcmp.kinds.softmax import SoftmaxMixer
 from archcmp.schema import ModelSpec
 
 ROPE_DEFAULT = {"sliding_attention": {"rope_type": "default", "rope_theta": 10_000.0},
@@ -56,51 +57,64 @@ def _labels(r: Reader) -> list[str]:
     return ["sliding" if t == "sliding_attention" else "full" for t in types]
 
 
-def _overrides(r: Reader, labels: list[str], k_eq_v: bool) -> list[dict]:
+def _overrides(r: Reader, labels: list[str], k_eq_v: bool, base: tuple[int, int]) -> list[dict]:
     """The full layers' geometry, by label; ``per_layer_config`` by layer."""
     layer_config = r.dict("per_layer_config")
     if layer_config is None:
-        override = {"label": "full", "head_dim": r.int("global_head_dim")}
+        kv_heads = base[0]
         if r.given("num_global_key_value_heads"):
             if k_eq_v:
-                override["num_kv_heads"] = r.int("num_global_key_value_heads")
+                kv_heads = r.int("num_global_key_value_heads")
             else:
                 r.warn("num_global_key_value_heads", "ignored, as transformers does without attention_k_eq_v")
-        overrides = [override]
+        overrides = [{"label": "full", **_fields((kv_heads, r.int("global_head_dim")), base)}]
     else:
-        overrides = _by_layer(r, layer_config, labels)
+        overrides = _by_layer(r, layer_config, labels, base)
     if k_eq_v:
         overrides.append({"label": "full", "k_eq_v": True})
     return _merged([o for o in overrides if len(o) > 1])
 
 
-def _by_layer(r: Reader, layer_config: dict, labels: list[str]) -> list[dict]:
-    """``{"05": {"head_dim": 512, "num_key_value_heads": 2}, ...}``: one
-    override per distinct geometry, by label when it covers exactly the full
-    layers (what ``__post_init__`` writes from ``global_head_dim``)."""
-    n, full = len(labels), [i for i, label in enumerate(labels) if label == "full"]
-    groups: dict[tuple, list[int]] = {}
+def _by_layer(r: Reader, layer_config: dict, labels: list[str], base: tuple[int, int]) -> list[dict]:
+    """``{"05": {"head_dim": 512, "num_key_value_heads": 2}, ...}``: a field a
+    layer leaves out is the config's own (``base``: KV heads, head_dim). One
+    override per layer type whose layers all share a geometry, else one per
+    distinct geometry with its layers; only the fields that differ from
+    ``base``, so that any way of writing the same layers reads the same."""
+    n = len(labels)
+    geometry = [base] * n
     for key, fields in layer_config.items():
         if not str(key).isdigit() or int(key) >= n or not isinstance(fields, dict):
             r.fail("per_layer_config", f"expected layer indices below {n} mapping to fields, found {key!r}")
         unknown = sorted(set(fields) - {"head_dim", "num_key_value_heads"})
         if unknown:
             r.fail("per_layer_config", f"unknown per-layer keys {', '.join(unknown)}")
-        geometry = (fields.get("num_key_value_heads"), fields.get("head_dim"))
-        groups.setdefault(geometry, []).append(int(key))
+        geometry[int(key)] = (fields.get("num_key_value_heads", base[0]), fields.get("head_dim", base[1]))
     overrides = []
-    for (kv_heads, head_dim), layers in groups.items():
-        where = {"label": "full"} if sorted(layers) == full else {"layers": sorted(layers)}
-        override = {**where, "head_dim": head_dim, "num_kv_heads": kv_heads}
-        overrides.append({k: v for k, v in override.items() if v is not None})
+    for label in sorted(set(labels)):
+        layers = [i for i, name in enumerate(labels) if name == label]
+        shapes = {geometry[i] for i in layers} - {base}
+        if len(shapes) == 1 and all(geometry[i] != base for i in layers):
+            overrides.append({"label": label, **_fields(shapes.pop(), base)})
+            continue
+        for shape in sorted(shapes):
+            overrides.append({"layers": [i for i in layers if geometry[i] == shape], **_fields(shape, base)})
     return overrides
 
 
+def _fields(shape: tuple[int, int], base: tuple[int, int]) -> dict:
+    (kv_heads, head_dim), (base_kv, base_dim) = shape, base
+    return {**({"head_dim": head_dim} if head_dim != base_dim else {}),
+            **({"num_kv_heads": kv_heads} if kv_heads != base_kv else {})}
+
+
 def _merged(overrides: list[dict]) -> list[dict]:
-    """One override per label where the geometry and K=V go together."""
-    if len(overrides) == 2 and overrides[0].get("label") == "full" and overrides[1] == {"label": "full",
-                                                                                          "k_eq_v": True}:
-        return [{**overrides[0], "k_eq_v": True}]
+    """K=V joins the full layers' override when there is one."""
+    if overrides and overrides[-1] == {"label": "full", "k_eq_v": True}:
+        full = [o for o in overrides[:-1] if o.get("label") == "full"]
+        if full:
+            full[0]["k_eq_v"] = True
+            return overrides[:-1]
     return overrides
 
 
@@ -108,7 +122,8 @@ def _attention(r: Reader, labels: list[str]) -> dict:
     bias, k_eq_v = r.bool("attention_bias"), r.bool("attention_k_eq_v")
     attention = common.attention(r, qkv_bias=bias, out_bias=bias, qk_norm="per_head", unit_scale=True,
                                  **common.windowed(labels, r.opt_int("sliding_window")))
-    overrides = _overrides(r, labels, k_eq_v) if "full" in labels else []
+    base = (attention["num_kv_heads"], attention["head_dim"])
+    overrides = _overrides(r, labels, k_eq_v, base) if "full" in labels else []
     if overrides:
         attention["overrides"] = overrides
     return attention
@@ -194,8 +209,10 @@ def _geometry_config(spec: ModelSpec) -> dict:
     from archcmp.plan import expand  # the per-layer geometry, resolved once
 
     per_layer = {}
-    for block in expand(spec):
+    for block in expand(spec).mixer_blocks():
         mixer = block.mixer
+        if not isinstance(mixer, SoftmaxMixer):  # Gemma 4's layers are all softmax attention
+            raise ArchcmpError(f"layer {block.index}: {mixer.kind} attention has no Gemma 4 config form")
         if (mixer.num_kv_heads, mixer.head_dim) != (att.num_kv_heads, att.head_dim):
             per_layer[str(block.index)] = {"head_dim": mixer.head_dim, "num_key_value_heads": mixer.num_kv_heads}
     config["per_layer_config"] = per_layer

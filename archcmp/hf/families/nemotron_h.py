@@ -26,7 +26,7 @@ DEFAULTS = {
     "chunk_size": 128, "mamba_ssm_cache_dtype": "float32", "n_routed_experts": 8, "n_shared_experts": 1,
     "moe_intermediate_size": 7688, "moe_shared_expert_intermediate_size": 7688, "moe_latent_size": None,
     "num_experts_per_tok": 2, "routed_scaling_factor": 1.0, "norm_topk_prob": True, "use_bias": False,
-    "num_nextn_predict_layers": 0,
+    "num_nextn_predict_layers": 0, "mtp_layers_block_type": None, "mtp_hybrid_override_pattern": None,
 }
 # Initialization, kernels and runtime knobs; router grouping; keys transformers' code never reads
 # (its attention applies no rotary embedding, mamba_proj_bias and expand are unused).
@@ -35,9 +35,8 @@ IGNORED = frozenset({
     "mamba_hidden_act", "expand", "mamba_proj_bias", "num_logits_to_keep", "rescale_prenorm_residual",
     "residual_in_fp32", "hidden_dropout", "layer_norm_epsilon", "norm_eps", "n_group", "topk_group",
     "moe_shared_expert_overlap", "partial_rotary_factor", "rope_theta", "rope_scaling", "rope_parameters",
-    "mtp_layers_block_type", "mtp_hybrid_override_pattern",
 })
-ALIASES = {"num_local_experts": "n_routed_experts", "layer_types": "layers_block_type",
+ALIASES = {"num_local_experts": "n_routed_experts", "layer_types": "layers_block_type", "mamba_dt_limit": "time_step_limit",
            "mamba_n_groups": "n_groups", "mamba_d_conv": "conv_kernel", "mamba_conv_bias": "use_conv_bias",
            "mamba_chunk_size": "chunk_size"}
 BLOCKS = {"linear_attention": "linear", "mamba": "linear", "full_attention": "attention", "attention": "attention",
@@ -47,18 +46,31 @@ HF_BLOCKS = {"linear": "linear_attention", "attention": "full_attention", "moe":
 STATE_DTYPES = {"float32": "fp32", "bfloat16": "bf16", "float16": "fp16"}
 
 
-def block_labels(r: Reader) -> list[str]:
-    types = r.list("layers_block_type")
+def block_labels(r: Reader, types_key: str = "layers_block_type", pattern_key: str = "hybrid_override_pattern",
+                 default: tuple[str, ...] = ("linear", "moe", "attention", "mlp")) -> list[str]:
+    """The block list, or the pattern string, else ``NemotronHConfig``'s default
+    stack (for the MTP blocks: ``["full_attention", "moe"]``)."""
+    types = r.list(types_key)
     if types is not None:
-        if any(t not in BLOCKS for t in types):
-            r.fail("layers_block_type", f"expected one of {', '.join(BLOCKS)} per block")
+        if not types or any(t not in BLOCKS for t in types):
+            r.fail(types_key, f"expected one of {', '.join(BLOCKS)} per block")
         return [BLOCKS[t] for t in types]
-    pattern = r.str("hybrid_override_pattern")
+    pattern = r.str(pattern_key)
     if pattern is None:
-        return ["linear", "moe", "attention", "mlp"]  # NemotronHConfig's default stack
+        return list(default)
     if not pattern or any(c not in PATTERN for c in pattern):
-        r.fail("hybrid_override_pattern", "expected a string of M (mamba), * (attention), E (moe), - (mlp)")
+        r.fail(pattern_key, "expected a string of M (mamba), * (attention), E (moe), - (mlp)")
     return [PATTERN[c] for c in pattern]
+
+
+def _mtp(r: Reader) -> dict | None:
+    """``num_nextn_predict_layers`` MTP modules of ``mtp_layers_block_type``
+    (or ``mtp_hybrid_override_pattern``) blocks, which transformers 5.24 does
+    not build (``NemotronHForCausalLM`` ignores ``mtp.*`` weights) and vLLM's
+    ``NemotronHMultiTokenPredictor`` does: counted apart."""
+    modules = r.int("num_nextn_predict_layers", minimum=0)
+    blocks = block_labels(r, "mtp_layers_block_type", "mtp_hybrid_override_pattern", ("attention", "moe"))
+    return {"num_modules": modules, "blocks": blocks} if modules else None
 
 
 def _mamba(r: Reader) -> dict:
@@ -82,14 +94,17 @@ def _moe(r: Reader) -> dict:
     """``NemotronHMoE``: relu² experts (up and down only), a sigmoid router with
     a selection bias, renormalized by ``norm_topk_prob``, ×``routed_scaling_factor``;
     the shared expert an ``NemotronHMLP`` of its own width."""
-    if r.opt_int("moe_latent_size") is not None:
-        r.fail("moe_latent_size", "latent MoE (experts behind an H → latent projection) is not supported yet")
     shared = r.int("n_shared_experts", minimum=0)
+    if shared == 0:
+        r.warn("n_shared_experts", "0 ignored, as transformers 5.24 does: NemotronHMoE always builds its shared expert")
     section = {"num_experts": r.int("n_routed_experts"), "experts_per_token": r.int("num_experts_per_tok"),
                "expert_intermediate_size": r.int("moe_intermediate_size")}
-    if shared:
-        section.update(num_shared_experts=shared,
-                       shared_expert_intermediate_size=r.int("moe_shared_expert_intermediate_size"))
+    latent = r.opt_int("moe_latent_size")
+    if latent is not None:  # the experts read a latent behind fc1_latent_proj / fc2_latent_proj
+        section["latent_size"] = latent
+    # one NemotronHMLP of moe_shared_expert_intermediate_size, however many n_shared_experts says
+    section.update(num_shared_experts=max(shared, 1),
+                   shared_expert_intermediate_size=r.int("moe_shared_expert_intermediate_size"))
     return section | common.router("sigmoid", r.bool("norm_topk_prob"),
                                    common.positive(r, "routed_scaling_factor", required=True))
 
@@ -107,8 +122,6 @@ def spec_body(r: Reader) -> dict:
     if r.raw("sliding_window") is not None:
         r.fail("sliding_window", "transformers 5.24's NemotronHAttention does not use it; a windowed attention "
                                  "block is not supported")
-    if r.int("num_nextn_predict_layers", minimum=0):
-        r.fail("num_nextn_predict_layers", "multi-token prediction blocks are not supported for nemotron_h")
     given = r.raw("num_hidden_layers")
     if given is not None and given != len(labels):
         r.warn("num_hidden_layers", f"{given} ignored, as transformers does: the block list has {len(labels)}")
@@ -126,8 +139,13 @@ def spec_body(r: Reader) -> dict:
         body["linear_attention"] = _mamba(r)
     body |= {"block_pattern": patterns.compress(labels), "norm": {"kind": "rmsnorm", "placement": "pre"},
              "ffn": ffn}
-    if "moe" in labels:
+    mtp = _mtp(r)
+    if "moe" in labels or (mtp and "moe" in mtp["blocks"]):
         body["moe"] = _moe(r)
+    if mtp:
+        if "linear" in mtp["blocks"] and "linear_attention" not in body:
+            body["linear_attention"] = _mamba(r)
+        body["mtp"] = mtp
     return body
 
 
@@ -149,12 +167,20 @@ def to_config(spec: ModelSpec) -> dict:
                       n_groups=lin.num_groups, conv_kernel=lin.conv_kernel, chunk_size=lin.chunk_size,
                       use_conv_bias=lin.conv_bias, use_bias=lin.proj_bias,
                       mamba_ssm_cache_dtype={v: k for k, v in STATE_DTYPES.items()}[lin.state_dtype or "fp32"])
+    if moe is not None and moe.num_shared_experts == 0:
+        raise ArchcmpError("a MoE without a shared expert: transformers 5.24's NemotronHMoE always builds one")
     if moe is not None:
         config.update(n_routed_experts=moe.num_experts, num_experts_per_tok=moe.experts_per_token,
                       moe_intermediate_size=moe.expert_intermediate_size, n_shared_experts=moe.num_shared_experts,
                       moe_shared_expert_intermediate_size=moe.shared_width or moe.expert_intermediate_size,
+                      moe_latent_size=moe.latent_size,
                       **common.router_config(spec, scaling_key="routed_scaling_factor"))
+    if spec.mtp is not None:
+        config.update(num_nextn_predict_layers=spec.mtp.num_modules,
+                      mtp_layers_block_type=[HF_BLOCKS[label] for label in spec.mtp.blocks or ()])
     return config
 
 
-FAMILIES = (Family("nemotron_h", "nemotron-h", DEFAULTS, spec_body, to_config, ignored=IGNORED, aliases=ALIASES),)
+# transformers saves time_step_limit's default (0.0, inf) as [0.0, Infinity]: a training clamp on dt that sizes nothing
+FAMILIES = (Family("nemotron_h", "nemotron-h", DEFAULTS, spec_body, to_config, ignored=IGNORED, aliases=ALIASES,
+                   nonfinite_ok=frozenset({"time_step_limit"})),)
