@@ -4,6 +4,7 @@ every bundled spec."""
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from testpaths import bundled_ids
@@ -121,3 +122,16 @@ def test_every_bundled_spec(run, model):
         assert growing == row["kv_bytes_per_token_full_layers"] * row["context"]  # a linear layer's state is fixed
     assert row["state_bytes"] == sum(part["bytes"] for layer in layers for part in layer["state"])
     assert row["kv_bytes"] <= row["mha_equivalent_bytes"]
+
+
+def test_hybrid_beside_mla_splits_rather_than_wrapping_bytes(run, monkeypatch):
+    """Fixed state and MLA naive together are nine columns, more than 80
+    characters hold: the table splits, model and context repeated, and no
+    byte figure breaks between number and unit."""
+    monkeypatch.setenv("COLUMNS", "80")
+    status, out, _ = run("kvcache", "qwen3.5-397b-a17b", "deepseek-v3", "--ctx", "4k")
+    lines = out.splitlines()
+    assert status == 0 and max(map(len, lines)) <= 80
+    assert re.search(r"^qwen3\.5-397b-a17b +4k +30,720 B +183\.2 MiB +303\.2 MiB ", out, re.M)
+    assert re.search(r"^deepseek-v3 +4k +19\.1 GiB$", out, re.M)  # MLA naive, in the second table
+    assert not any(re.match(r"^ +(MiB|GiB|B)\b", line) for line in lines)

@@ -55,20 +55,35 @@ def _least(table, j: int, marker: int) -> int:
 
 def column_groups(table, width: int, marker: int = 0) -> list[list[int]]:
     """Column indices of each table a ``split`` table splits into at
-    ``width`` characters, each starting with column 0."""
-    budget = width - _least(table, 0, marker)
+    ``width`` characters, each starting with the ``table.lead`` columns it
+    repeats (the row names, or the ids and contexts of one row per model);
+    in a table of one row per model, a number and its unit ("303.2 MiB")
+    count as one word, kept whole."""
+    lead = list(range(table.lead))
+    # a table of one row per model holds single values: each kept whole
+    whole = (lambda j: _longest_quantity(_cells(table, j, marker))) if not table.model_columns else (lambda j: 0)
+    budget = width - sum(_least(table, j, marker) for j in lead) - GAP * (len(lead) - 1)
     groups: list[list[int]] = []
     current: list[int] = []
     used = 0
-    for j in range(1, len(table.columns)):
-        need = GAP + _least(table, j, marker)
+    for j in range(table.lead, len(table.columns)):
+        need = GAP + max(_least(table, j, marker), whole(j))
         if current and used + need > budget:
             groups.append(current)
             current, used = [], 0
         current.append(j)
         used += need
     groups.append(current)
-    return [[0, *group] for group in groups]
+    return [[*lead, *group] for group in groups]
+
+
+def _longest_quantity(cells: list[str]) -> int:
+    """The longest word, a number and its unit being one."""
+    import re
+
+    from archcmp.render.tabular import UNIT_SPACE
+
+    return _longest_word(re.sub(UNIT_SPACE, "\0", cell) for cell in cells)
 
 
 def _keep_floors(table, columns: list[int], least: dict[int, int], spare: int, marker: int) -> dict[int, int]:

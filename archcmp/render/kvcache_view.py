@@ -55,6 +55,7 @@ def kvcache_table(results: list[KVCacheResult], raw: bool = False) -> Table:
     if has_budget:
         keys += ["budget_max_context", "budget_max_batch"]
     table = _table(f"KV cache ({first.dtype}, batch {first.batch})", keys)
+    table.split, table.lead = True, 2  # too many columns for the width: the rest below, model and context repeated
     if has_budget:
         table.columns[keys.index("budget_max_context")] = f"max context in {_bytes(first.budget.budget_bytes, raw)}"
     for result in results:

@@ -39,6 +39,8 @@ class Table:
     split: bool = False
     # A column whose cells are model ids: never wrapped.
     id_column: int | None = None
+    # How many leading columns every table of a split repeats.
+    lead: int = 1
 
     def add(self, *cells: object, key: str | None = None) -> None:
         if key is not None:
@@ -100,7 +102,7 @@ def console():
 
 
 # A number and its unit ("630.0 GFLOP", "2.1 GiB") stay on one line.
-_UNIT_SPACE = r"(?<=\d) (?=[KMGTPE]?i?B\b|[KMGTPE]?FLOP\b)"
+UNIT_SPACE = r"(?<=\d) (?=[KMGTPE]?i?B\b|[KMGTPE]?FLOP\b)"
 
 
 def print_lines(lines: list[str]) -> None:
@@ -113,7 +115,7 @@ def print_lines(lines: list[str]) -> None:
     for line in lines:
         if len(line) > width:
             indent = " " * (len(line) - len(line.lstrip()) + 4)
-            line = textwrap.fill(re.sub(_UNIT_SPACE, "\0", line), width, subsequent_indent=indent,
+            line = textwrap.fill(re.sub(UNIT_SPACE, "\0", line), width, subsequent_indent=indent,
                                  break_long_words=False, break_on_hyphens=False).replace("\0", " ")
         print(line)
 
