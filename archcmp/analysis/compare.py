@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from archcmp.analysis.facts import Fact, card
 from archcmp.analysis.factvalues import jsonable
+from archcmp.analysis.flopresult import FlopsResult
 from archcmp.analysis.flops import count_flops
-from archcmp.analysis.kvcache import UnansweredCache, kv_cache
+from archcmp.analysis.kvcache import KVCacheResult, UnansweredCache, kv_cache
 from archcmp.analysis.params import count_params
-from archcmp.plan import expand
+from archcmp.plan import Plan, expand
 from archcmp.record import record
 from archcmp.schema import ModelSpec
 
@@ -72,16 +73,23 @@ class Options:
     state_dtype: str | None = None  # overrides linear layers' recurrent-state dtype
 
 
-def cost_facts(spec: ModelSpec, options: Options, plan=None) -> list[Fact]:
-    """KV cache and FLOPs at the context for one sequence, as the kvcache and
-    flops commands count them (MLA decode absorbed)."""
-    plan = plan or expand(spec)
+def _model_cache(spec: ModelSpec, options: Options, plan) -> tuple[KVCacheResult | None, KVCacheResult]:
+    """The cache at the context for one sequence, as kvcache counts it, or
+    None where vLLM has no such layout (DeepSeek-V4 but in fp8): no figure,
+    not a guess; and the cache whose fixed state the hybrid rows show (the
+    engine's one layout there: the state parts are fp32 whatever was asked)."""
+    ask = {"batch": 1, "dtype": options.dtype, "convention": options.convention, "plan": plan,
+           "state_dtype": options.state_dtype}
     try:
-        kv = kv_cache(spec, options.context, batch=1, dtype=options.dtype, convention=options.convention, plan=plan,
-                      state_dtype=options.state_dtype, strict=True)
-    except UnansweredCache:  # vLLM has no such layout (DeepSeek-V4 but in fp8): no figure, not a guess
-        kv = None
-    flops = count_flops(spec, options.context, options.attention, plan=plan)
+        kv = kv_cache(spec, options.context, strict=True, **ask)
+    except UnansweredCache:
+        return None, kv_cache(spec, options.context, **ask)
+    return kv, kv
+
+
+def cost_facts(kv: KVCacheResult | None, flops: FlopsResult) -> list[Fact]:
+    """KV cache and FLOPs at the context, as the kvcache and flops commands
+    count them (MLA decode absorbed)."""
     g = "Cost"
     return [
         Fact(g, "kv_bytes_per_token_all_layers", kv and kv.kv_bytes_per_token_all_layers, "bytes"),
@@ -92,31 +100,29 @@ def cost_facts(spec: ModelSpec, options: Options, plan=None) -> list[Fact]:
     ]
 
 
-def mixing_facts(spec: ModelSpec, options: Options, plan=None) -> list[Fact]:
+def mixing_facts(state: KVCacheResult, flops: FlopsResult) -> list[Fact]:
     """Rows a comparison with a hybrid adds for every model: the fixed state
     apart from the growing cache, and prefill token mixing split into softmax
     attention (quadratic in context) and linear mixers (linear in it)."""
-    plan = plan or expand(spec)
-    kv = kv_cache(spec, options.context, batch=1, dtype=options.dtype, convention=options.convention, plan=plan,
-                  state_dtype=options.state_dtype)
-    prefill = count_flops(spec, options.context, options.attention, plan=plan).prefill
-    g = "Cost"
+    prefill, g = flops.prefill, "Cost"
     return [
-        Fact(g, "kv_state_bytes", kv.state_bytes, "bytes"),
-        Fact(g, "prefill_attention_flops_per_token", round(prefill.attention / options.context), "flops"),
-        Fact(g, "prefill_linear_mixer_flops_per_token", round(prefill.linear_mixing / options.context), "flops"),
+        Fact(g, "kv_state_bytes", state.state_bytes, "bytes"),
+        Fact(g, "prefill_attention_flops_per_token", round(prefill.attention / flops.context), "flops"),
+        Fact(g, "prefill_linear_mixer_flops_per_token", round(prefill.linear_mixing / flops.context), "flops"),
     ]
 
 
-def has_linear_layers(spec: ModelSpec) -> bool:
-    return any(block.mixer.span is None for block in expand(spec).mixer_blocks())
+def has_linear_layers(plan: Plan) -> bool:
+    return any(block.mixer.span is None for block in plan.mixer_blocks())
 
 
-def model_facts(spec: ModelSpec, options: Options, mixing: bool = False) -> list[Fact]:
-    plan = expand(spec)  # once per model, for every count below
+def model_facts(spec: ModelSpec, options: Options, plan: Plan, mixing: bool = False) -> list[Fact]:
+    """Every row of one model; ``plan``, expanded once, serves every count."""
     facts = card(spec, count_params(spec, plan), options.active_excl_embedding, plan)
     about = next(i for i, f in enumerate(facts) if f.group == "About")
-    cost = cost_facts(spec, options, plan) + (mixing_facts(spec, options, plan) if mixing else [])
+    kv, state = _model_cache(spec, options, plan)
+    flops = count_flops(spec, options.context, options.attention, plan=plan)
+    cost = cost_facts(kv, flops) + (mixing_facts(state, flops) if mixing else [])
     return facts[:about] + cost + facts[about:]
 
 
@@ -124,8 +130,9 @@ def compare(specs: list[ModelSpec], context: int = 32768, dtype: str = "bf16", a
             active_excl_embedding: bool = False, convention: str = "vllm",
             state_dtype: str | None = None) -> Comparison:
     options = Options(context, dtype, attention, active_excl_embedding, convention, state_dtype)
-    mixing = any(has_linear_layers(spec) for spec in specs)  # then every model gets the rows, to compare
-    per_model = [model_facts(spec, options, mixing) for spec in specs]
+    plans = [expand(spec) for spec in specs]
+    mixing = any(has_linear_layers(plan) for plan in plans)  # then every model gets the rows, to compare
+    per_model = [model_facts(spec, options, plan, mixing) for spec, plan in zip(specs, plans)]
     by_name = [{f.name: f for f in facts} for facts in per_model]
     # The union of every model's rows: groups in card order, rows in the
     # order they first appear (an MLA model has rows a GQA model lacks).
