@@ -9,6 +9,7 @@ from pathlib import Path
 from pydantic import BaseModel, ValidationError
 
 from archcmp import inputs, schema
+from archcmp.validator_cache import prepared
 from archcmp.errors import Problem, SpecError
 from archcmp.yamlload import Located, dotted, load_yaml
 
@@ -38,7 +39,7 @@ def validate_located(located: Located, filename: str) -> schema.ModelSpec:
         kind = type(located.data).__name__
         raise SpecError([Problem(filename, 1, 1, None, f"top level must be a mapping of fields, found {kind}")])
     try:
-        spec = schema.ModelSpec.model_validate(located.data)
+        spec = prepared(schema.ModelSpec).model_validate(located.data)
     except ValidationError as exc:
         raise SpecError(_pydantic_problems(exc, located, filename)) from None
     return spec

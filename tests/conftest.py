@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import os
+import tempfile
+
 import pytest
 from hypothesis import settings
 
@@ -8,7 +11,11 @@ from hypothesis import settings
 settings.register_profile("archcmp", deadline=None)
 settings.load_profile("archcmp")
 
-from archcmp.cli import main
+# The kept validators (archcmp.validator_cache) of this run, in and out of
+# process, go to a directory of the run's own, not the user's ~/.cache.
+os.environ.setdefault("ARCHCMP_CACHE_DIR", tempfile.mkdtemp(prefix="archcmp-test-cache-"))
+
+from archcmp.cli import main  # noqa: E402 - after the environment it reads
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ from archcmp import inputs
 from archcmp.errors import Problem, SpecError
 from archcmp.hardware.schema import PEAK_DTYPES, Device
 from archcmp.load import located_problems, model_problems
+from archcmp.validator_cache import prepared
 from archcmp.yamlload import load_yaml
 
 # A dense figure as large as the sparse one is the sparsity-doubled headline
@@ -31,7 +32,7 @@ def parse_device(text: str, filename: str) -> Device:
         kind = type(located.data).__name__
         raise SpecError([Problem(filename, 1, 1, None, f"top level must be a mapping of fields, found {kind}")])
     try:
-        device = Device.model_validate(located.data)
+        device = prepared(Device).model_validate(located.data)
     except ValidationError as exc:
         raise SpecError(model_problems(exc, located, filename, Device)) from None
     findings = check(device)

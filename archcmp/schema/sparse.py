@@ -24,8 +24,13 @@ from archcmp.schema.base import LayerPattern, Size, Strict
 INDEXER_LABELS = ("full", "shared")
 
 
+def _every_layer_full() -> LayerPattern:
+    """Every layer has its own indexer (a module-level function: the kept validator pickles it by name)."""
+    return LayerPattern(repeat=["full"])
+
+
 class LightningIndexer(Strict):
     num_heads: Size
     head_dim: Size
     topk: Size
-    layer_pattern: LayerPattern = Field(default_factory=lambda: LayerPattern(repeat=["full"]))
+    layer_pattern: LayerPattern = Field(default_factory=_every_layer_full)
