@@ -233,7 +233,7 @@ def fewest_gpus(spec: ModelSpec, tensors: ModelTensors, fmt: WeightFormat, scope
             tp = gpus // pp
             ep = tp if expert_parallel and spec.moe and tp <= spec.moe.num_experts else 1
             layout = Layout(tp, pp, ep, 1)
-            if layout_problem(spec, layout):
+            if layout_problem(spec, layout, tensors.plan):
                 continue
             deployment = Deployment(spec, layout, fmt, scope, kv_dtype, tensors, convention=convention,
                                     state_dtype=state_dtype)

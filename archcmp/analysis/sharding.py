@@ -74,7 +74,8 @@ class Layout:
         return {"tp": self.tp, "pp": self.pp, "ep": self.ep, "dp": self.dp, "gpus": self.gpus}
 
 
-def resolve_layout(spec: ModelSpec, gpus: int, tp: int | None, pp: int | None, ep: int | None) -> Layout:
+def resolve_layout(spec: ModelSpec, gpus: int, tp: int | None, pp: int | None, ep: int | None,
+                   plan: Plan | None = None) -> Layout:
     """TP, PP and EP as given, the rest filled in: TP defaults to every GPU
     a pipeline stage has, PP to 1, EP to 1 (experts split like dense MLPs)."""
     for name, value in (("--tp", tp), ("--pp", pp), ("--ep", ep)):
@@ -86,7 +87,7 @@ def resolve_layout(spec: ModelSpec, gpus: int, tp: int | None, pp: int | None, e
         raise ArchcmpError(f"--tp {tp} × --pp {pp} = {tp * pp} GPUs does not divide the {gpus} GPUs given; "
                            "the rest would be data-parallel replicas of that size")
     layout = Layout(tp, pp, ep or 1, gpus // (tp * pp))
-    problem = layout_problem(spec, layout)
+    problem = layout_problem(spec, layout, plan)
     if problem:
         raise ArchcmpError(problem)
     return layout

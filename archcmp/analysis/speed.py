@@ -175,7 +175,7 @@ def speed(deployment: Deployment, device: Device, peak: Peak, prompt: int, conte
 
     stage_bytes = [weights_read(deployment, s, expert_tokens, moe_experts)
                    + deployment.sequences_bytes(s, context, batch) for s in range(layout.pp)]
-    decode_flops = batch * count_flops(spec, context).decode.total
+    decode_flops = batch * count_flops(spec, context, plan=deployment.plan).decode.total
     decode_compute = None if rate is None else decode_flops / (layout.tp * rate)
     decode = Phase(max(stage_bytes), decode_flops, sum(stage_bytes) / bandwidth, decode_compute)
     aggregate_compute = 0.0 if rate is None else decode_flops / (layout.tp * layout.pp * rate)
@@ -183,7 +183,7 @@ def speed(deployment: Deployment, device: Device, peak: Peak, prompt: int, conte
 
     prefill_bytes = [weights_read(deployment, s, expert_tokens * prompt, moe_experts)
                      + deployment.sequences_bytes(s, prompt, batch) for s in range(layout.pp)]
-    prefill_flops = batch * count_flops(spec, prompt).prefill.total
+    prefill_flops = batch * count_flops(spec, prompt, plan=deployment.plan).prefill.total
     prefill_compute = None if rate is None else prefill_flops / (layout.tp * layout.pp * rate)
     prefill = Phase(max(prefill_bytes), prefill_flops, max(prefill_bytes) / bandwidth, prefill_compute)
     return SpeedResult(

@@ -76,6 +76,7 @@ def fit(
     hardware: HardwareOption = None,
 ) -> None:
     """Does it fit: weights, KV cache, reserve against usable memory per GPU; max context, max batch, fewest GPUs."""
+    from archcmp.analysis.deployment import ModelTensors
     from archcmp.analysis.fit import fit as run_fit
     from archcmp.analysis.sharding import resolve_layout
     from archcmp.render.fit_view import fit_table
@@ -86,7 +87,11 @@ def fit(
                                            memory_basis, mem_util, reserve)
     context, sequences = parse_context(ctx), parse_count(batch, "--batch")
     cache = cache_args(convention, state_dtype)
-    results = [run_fit(spec, fleet.device, fleet.count, resolve_layout(spec, fleet.count, tp, pp, ep), fmt,
-                       quant_scope, dtype, context, sequences, room, **cache) for spec in chosen]
+    results = []
+    for spec in chosen:
+        tensors = ModelTensors(spec)  # one plan per model, for the layout check and every layout the search tries
+        layout = resolve_layout(spec, fleet.count, tp, pp, ep, tensors.plan)
+        results.append(run_fit(spec, fleet.device, fleet.count, layout, fmt, quant_scope, dtype, context, sequences,
+                               room, tensors, **cache))
     emit([fit_table(results, raw=format == "csv", stated=fleet.device.memory.stated)], format,
          [r.to_json() for r in results])

@@ -56,7 +56,7 @@ def speed(
     hardware: HardwareOption = None,
 ) -> None:
     """Roofline bounds: decode step time and tokens/s, time to first token, and what bounds them."""
-    from archcmp.analysis.deployment import Deployment
+    from archcmp.analysis.deployment import Deployment, ModelTensors
     from archcmp.analysis.fit import fit as run_fit
     from archcmp.analysis.sharding import resolve_layout
     from archcmp.analysis.speed import device_peak
@@ -77,13 +77,14 @@ def speed(
     cache = cache_args(convention, state_dtype)
     results = []
     for spec in chosen:  # the fit says whether it fits and, for --batch max, how many sequences do
-        layout = resolve_layout(spec, fleet.count, tp, pp, ep)
+        tensors = ModelTensors(spec)  # one plan per model, shared by the layout check, the fit and the roofline
+        layout = resolve_layout(spec, fleet.count, tp, pp, ep, tensors.plan)
         plan = run_fit(spec, fleet.device, fleet.count, layout, fmt, quant_scope, dtype, context, sequences, room,
-                       **cache)
+                       tensors, **cache)
         if full_load and plan.max_batch == 0:
             raise ArchcmpError(f"--batch max: not one sequence of {ctx} tokens fits {spec.id} on {fleet.label}")
         size = plan.max_batch if full_load else sequences
-        deployment = Deployment(spec, layout, fmt, quant_scope, dtype, **cache)
+        deployment = Deployment(spec, layout, fmt, quant_scope, dtype, tensors, **cache)
         results.append(run_speed(deployment, fleet.device, peak, tokens, context, size, bw, fl,
                                  moe_experts, plan.fits or full_load))
     emit([speed_table(results, raw=format == "csv")], format, [r.to_json() for r in results])
