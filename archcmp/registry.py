@@ -19,7 +19,7 @@ from archcmp.errors import ArchcmpError, SpecError
 from archcmp.load import load_spec_file, validate_located
 from archcmp.record import record
 from archcmp.schema import ModelSpec
-from archcmp.yamlload import Located, load_yaml
+from archcmp.yamlload import Located, load_fields, load_yaml
 
 SPEC_SUFFIXES = (".yaml", ".yml")
 
@@ -115,16 +115,21 @@ def _listing(directory: Path) -> list[Path]:
         raise ArchcmpError(f"{directory}: cannot list the spec directory: {exc.strerror}") from None
 
 
-def _peek(path: Path) -> Entry | None:
-    """id, family and aliases of a spec file, without validating it, read
-    by the same bounded reader as a spec (a FIFO or an alias bomb in a spec
-    directory must not hang ``list``). A file that does not even parse is
-    left for ``validate`` to report."""
-    return _peek_located(path)[0]
+def peek(path: Path) -> Entry | None:
+    """id, family and aliases of a spec (or hardware) file, without
+    validating it or building the rest, read by the same bounded reader as
+    a spec (a FIFO or an alias bomb in a spec directory must not hang
+    ``list``). A file that does not even parse is left for ``validate`` to
+    report."""
+    try:
+        fields = load_fields(inputs.read_text(path), str(path), ("id", "family", "aliases"))
+    except SpecError:
+        return None
+    return None if fields is None else _entry(path, fields)
 
 
 def _peek_located(path: Path) -> tuple[Entry | None, Located | None]:
-    """:func:`_peek`'s entry and the document it read."""
+    """:func:`peek`'s entry and the whole document (``list`` validates it next)."""
     try:
         located = load_yaml(inputs.read_text(path), str(path))
     except SpecError:
@@ -132,13 +137,17 @@ def _peek_located(path: Path) -> tuple[Entry | None, Located | None]:
     data = located.data
     if not isinstance(data, dict):
         return None, None
-    aliases = data.get("aliases")
+    return _entry(path, data), located
+
+
+def _entry(path: Path, fields: dict) -> Entry:
+    aliases = fields.get("aliases")
     return Entry(
-        id=_text(data.get("id")) or path.stem,
+        id=_text(fields.get("id")) or path.stem,
         path=path,
-        family=_text(data.get("family")) or "",
+        family=_text(fields.get("family")) or "",
         aliases=tuple(a for a in aliases if isinstance(a, str)) if isinstance(aliases, list) else (),
-    ), located
+    )
 
 
 def _text(value: object) -> str | None:

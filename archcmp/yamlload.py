@@ -26,6 +26,7 @@ _SCALAR_TAGS = {"tag:yaml.org,2002:str": "string", "tag:yaml.org,2002:int": "int
                 "tag:yaml.org,2002:float": "number", "tag:yaml.org,2002:bool": "boolean (true or false)",
                 "tag:yaml.org,2002:null": "null", "tag:yaml.org,2002:timestamp": "date"}
 _MERGE_TAG = "tag:yaml.org,2002:merge"
+_STR_TAG = "tag:yaml.org,2002:str"
 _DATE_TAG = "tag:yaml.org,2002:timestamp"
 # Nesting this shallow composes fast and safely; the bundled specs have at most 92.
 _SHALLOW = 1_000
@@ -51,11 +52,22 @@ class Located:
 
 
 def load_yaml(text: str, filename: str) -> Located:
+    node = _compose(text, filename)
+    if node is None:
+        raise _error(filename, None, "file is empty; a spec is a mapping of fields")
+    located = Located(data=None, positions={(): _mark(node)})
+    builder = _Builder(filename, located.positions)
+    located.data = builder.build(node, ())
+    return located
+
+
+def _compose(text: str, filename: str) -> yaml.Node | None:
+    """The node graph of a document, every YAML error located."""
     if len(text) > MAX_BYTES:
         raise _error(filename, None, f"text is longer than {MAX_BYTES:,} characters; not a spec")
     try:
         _check_depth(text, filename)
-        node = yaml.compose(text, Loader=_Loader)
+        return yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
         raise _error(filename, _exc_mark(exc), f"malformed YAML: {_yaml_problem(exc)}") from None
     except yaml.reader.ReaderError as exc:
@@ -63,12 +75,21 @@ def load_yaml(text: str, filename: str) -> Located:
         raise _error(filename, position, f"malformed YAML: character #x{exc.character:04x}: {exc.reason}") from None
     except yaml.YAMLError as exc:
         raise _error(filename, None, f"malformed YAML: {exc}") from None
-    if node is None:
-        raise _error(filename, None, "file is empty; a spec is a mapping of fields")
-    located = Located(data=None, positions={(): _mark(node)})
-    builder = _Builder(filename, located.positions)
-    located.data = builder.build(node, ())
-    return located
+
+
+def load_fields(text: str, filename: str, names: tuple[str, ...]) -> dict | None:
+    """Only the top-level fields ``names`` of a document (an index of many
+    files reads a few fields of each), under the same bounds as
+    :func:`load_yaml`; None when the top level is not a mapping."""
+    node = _compose(text, filename)
+    if not isinstance(node, yaml.MappingNode):
+        return None
+    builder, fields = _Builder(filename, {}), {}
+    for key_node, value_node, _merged in builder._pairs(node, 0):
+        key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
+        if key in names and key not in fields:  # a key written in the mapping wins over a merged one
+            fields[key] = builder.build(value_node, (key,))
+    return fields
 
 
 def _check_depth(text: str, filename: str) -> None:
@@ -189,8 +210,10 @@ class _Builder:
     def _scalar(self, node: yaml.ScalarNode) -> object:
         if node.tag not in _SCALAR_TAGS:
             raise _error(self.filename, _mark(node), f"YAML tag {_short_tag(node.tag)} is not allowed in a spec")
-        try:
-            return self.constructor.construct_object(node, deep=True)
+        if node.tag == _STR_TAG:  # most scalars; what PyYAML's constructor would return
+            return node.value
+        try:  # the tag's constructor itself: construct_object's bookkeeping is for collections
+            return self.constructor.yaml_constructors[node.tag](self.constructor, node)
         except Exception as exc:  # noqa: BLE001 - PyYAML's constructors trust the tag, which can lie
             raise _error(self.filename, _mark(node), _scalar_problem(node, exc)) from None
 

@@ -80,3 +80,15 @@ def test_any_value_in_any_field_fails_cleanly(field, value):
             spec_from(**{field: value})
     except SpecError as exc:
         assert all(p.file == "generated.yaml" for p in exc.problems)
+
+
+labels_ = st.lists(st.sampled_from(["full", "sliding", "chunked", "moe"]), max_size=5)
+
+
+@given(first=labels_, repeat=labels_.filter(bool), layers=st.integers(0, 40))
+def test_a_pattern_labels_each_layer_as_label_says(first, repeat, layers):
+    """``labels`` builds by slicing; ``label`` reads one index: the same answer."""
+    from archcmp.schema import LayerPattern
+
+    pattern = LayerPattern(first=first, repeat=repeat)
+    assert pattern.labels(layers) == [pattern.label(i) for i in range(layers)]

@@ -19,7 +19,7 @@ from archcmp.errors import ArchcmpError
 from archcmp.hardware.load import load_device_file
 from archcmp.hardware.schema import Device
 from archcmp.record import record
-from archcmp.registry import SPEC_SUFFIXES, _peek
+from archcmp.registry import SPEC_SUFFIXES, peek
 
 MAX_DEVICES = 4096  # a large cluster; beyond it a count is a typo
 _COUNT = re.compile(r"^(.+?)x(\d+)$")
@@ -84,7 +84,7 @@ class Catalog:
         seen: dict[str, Path] = {}
         for d in self.dirs:
             for path in sorted(p for p in d.iterdir() if p.suffix in SPEC_SUFFIXES):
-                entry = _peek(path)
+                entry = peek(path)
                 if entry and entry.id not in seen:
                     seen[entry.id] = path
         return [self.load(p) for p in seen.values()]
@@ -104,7 +104,7 @@ class Catalog:
         names: dict[str, Path] = {}
         for d in reversed(self.dirs):  # earlier directories win
             for path in sorted(p for p in d.iterdir() if p.suffix in SPEC_SUFFIXES):
-                entry = _peek(path)
+                entry = peek(path)
                 if entry:
                     names.update({n: path for n in (entry.id, *entry.aliases)})
         return names

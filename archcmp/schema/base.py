@@ -52,7 +52,11 @@ class LayerPattern(Strict):
         return self.repeat[(index - len(self.first)) % len(self.repeat)]
 
     def labels(self, num_layers: int) -> list[str]:
-        return [self.label(i) for i in range(num_layers)]
+        """Every layer's label: :meth:`label` of each index, built by slicing
+        (plans and checks ask for them often)."""
+        first = self.first[:num_layers]
+        rest = num_layers - len(first)
+        return first + (self.repeat * -(-rest // len(self.repeat)))[:rest]
 
 
 class Source(Strict):
