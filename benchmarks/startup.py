@@ -11,6 +11,10 @@
    loads almost nothing) and the import plus building one pydantic model.
 2. `archcmp validate` on 1,000 generated spec files (goal <= 2 s).
 
+With ``--instructions`` the same ratios are counted in instructions under
+valgrind's callgrind instead of timed: the same count for the same code
+whatever else the machine runs (about 50x slower; each process runs once).
+
 archcmp's modules are byte-compiled first, as `pip install` does (the
 libraries of the floor are): with PYTHONDONTWRITEBYTECODE set, or in a fresh
 checkout, every run would otherwise compile ~60 modules from source, about
@@ -23,6 +27,8 @@ from __future__ import annotations
 
 import argparse
 import compileall
+import os
+import re
 import resource
 import statistics
 import subprocess
@@ -115,6 +121,29 @@ def ratios(commands: list[str], rounds: int) -> None:
         print(f"{label:<45} {ms(name, 0):4.0f} ms {ms(name, 1):4.0f} ms          {wall_ratio:.2f}  {cpu_ratio:.2f}{goal}")
 
 
+def instructions(argv: list[str]) -> int:
+    """Instructions one process executes, counted by callgrind (hash seed
+    fixed, so that dict and set layouts repeat)."""
+    env = {**os.environ, "PYTHONHASHSEED": "0"}
+    done = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", *argv],
+                          check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env)
+    return int(re.search(r"Collected : (\d+)", done.stderr).group(1))
+
+
+def instruction_ratios(commands: list[str]) -> None:
+    """Each process once (a count does not vary), on every core at once;
+    archcmp's once before, so that its validator cache is warm."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    subprocess.run(archcmp_argv(commands[0]), check=True, stdout=subprocess.DEVNULL)
+    argvs = [[sys.executable, "-c", FLOOR, "compare", "a", "b"]] + [archcmp_argv(c) for c in commands]
+    with ThreadPoolExecutor(os.cpu_count()) as pool:
+        floor, *counts = pool.map(instructions, argvs)
+    print(f"floor (typer + pydantic + a 60-row rich table): {floor / 1e6:,.0f} M instructions")
+    for command, count in zip(commands, counts):
+        print(f"{'archcmp ' + command:<68} {count / 1e6:6,.0f} M   {count / floor:.3f} x floor   (goal <= 1.15)")
+
+
 def validate_thousand() -> None:
     source = (REPO / "specs" / "deepseek-v3.yaml").read_text()
     with tempfile.TemporaryDirectory() as tmp:
@@ -129,9 +158,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=21)
     parser.add_argument("--command", action="append", help="measure only these (repeatable)")
+    parser.add_argument("--instructions", action="store_true",
+                        help="count instructions under valgrind instead of timing")
     parser.add_argument("--skip-thousand", action="store_true", help="skip validate on 1,000 files")
     args = parser.parse_args()
     compileall.compile_dir(REPO / "archcmp", quiet=1)
+    if args.instructions:
+        instruction_ratios(args.command or list(COMMANDS))
+        return
     ratios(args.command or list(COMMANDS), args.rounds)
     if not args.skip_thousand:
         validate_thousand()
