@@ -5,10 +5,13 @@ class (``__init__``, ``__repr__``, ``__eq__``, ``__hash__``, ``__setattr__``,
 ``__delattr__``), one ``exec`` each: about 1.3 ms a class on the
 development machine, and a command imports some seventy of them (layer
 kinds, results, fact values) — a fifth of what archcmp adds to the cost of
-any typer command. A record lets :func:`dataclasses.dataclass` collect the
-fields (so ``fields``, ``replace``, ``is_dataclass`` and ``match`` keep
-working), compiles only ``__init__``, and shares one implementation of the
-other five across every record. The behaviour is a frozen dataclass's:
+any typer command. A record collects its fields itself, as the
+:class:`dataclasses.Field` objects ``dataclass`` would make (so ``fields``,
+``replace``, ``is_dataclass`` and ``match`` keep working), without the
+regular expressions ``dataclass`` runs on every string annotation (that
+collection alone was 1 M instructions a class); it compiles only
+``__init__`` and shares one implementation of the other five across every
+record. The behaviour is a frozen dataclass's:
 keyword-only fields, defaults and default factories, equality of the same
 class field by field, a hash of the fields, assignment raising
 :class:`dataclasses.FrozenInstanceError`. ``benchmarks/startup.py``
@@ -18,6 +21,7 @@ measures the difference.
 from __future__ import annotations
 
 import dataclasses
+import typing
 from operator import attrgetter
 
 __all__ = ["record"]
@@ -29,14 +33,11 @@ def record(cls: type | None = None, /, *, kw_only: bool = False):
     """``@record`` or ``@record(kw_only=True)`` on a class, as on ``@dataclass(frozen=True)``."""
 
     def wrap(cls: type) -> type:
-        if cls.__doc__ is None:  # dataclass would describe it with inspect.signature (slow)
-            cls.__doc__ = cls.__name__
-        for base in cls.__mro__[1:]:
-            if dataclasses.is_dataclass(base) and not getattr(base, "__record__", False):
-                raise TypeError(f"record {cls.__name__} cannot extend the dataclass {base.__name__}")
-        cls = dataclasses.dataclass(cls, init=False, repr=False, eq=False, kw_only=kw_only)
-        fields = dataclasses.fields(cls)
-        cls.__init__ = _init(cls, fields)
+        fields = _fields(cls, kw_only)
+        # What dataclasses.fields, replace and is_dataclass read, and match's positions
+        cls.__dataclass_fields__ = {f.name: f for f in fields}
+        cls.__match_args__ = tuple(f.name for f in fields if f.init and not f.kw_only)
+        cls.__init__ = _first_init(cls, fields)
         values = _values([f.name for f in fields])
         cls.__record__, cls.__record_values__ = True, staticmethod(values)
         cls.__record_repr__ = tuple(f.name for f in fields if f.repr)
@@ -48,11 +49,76 @@ def record(cls: type | None = None, /, *, kw_only: bool = False):
     return wrap if cls is None else wrap(cls)
 
 
+def _fields(cls: type, kw_only: bool) -> tuple[dataclasses.Field, ...]:
+    """The fields, base records' first, as :func:`dataclasses.dataclass`
+    collects them; a fifth of its cost (no regular expression per
+    annotation), which is most of what a record costs to define."""
+    found: dict[str, dataclasses.Field] = {}
+    for base in reversed(cls.__mro__[1:]):
+        if "__dataclass_fields__" in base.__dict__:
+            if not getattr(base, "__record__", False):
+                raise TypeError(f"record {cls.__name__} cannot extend the dataclass {base.__name__}")
+            found.update(base.__dict__["__dataclass_fields__"])
+    for name, annotation in cls.__dict__.get("__annotations__", {}).items():
+        if _is_classvar(annotation):
+            continue
+        default = cls.__dict__.get(name, dataclasses.MISSING)
+        if isinstance(default, dataclasses.Field):
+            f = default
+            if f.default is dataclasses.MISSING:  # the class keeps the default as its attribute, as dataclass does
+                delattr(cls, name)
+            else:
+                setattr(cls, name, f.default)
+        else:
+            if default.__class__.__hash__ is None:  # list, dict, set: shared by every instance
+                raise ValueError(f"mutable default {type(default)} for field {name} is not allowed: "
+                                 "use default_factory")
+            f = dataclasses.field(default=default)
+        f.name, f.type, f._field_type = name, annotation, dataclasses._FIELD  # what dataclasses.fields selects
+        if f.kw_only is dataclasses.MISSING:
+            f.kw_only = kw_only
+        found[name] = f
+    _check_order(cls, found.values())
+    return tuple(found.values())
+
+
+def _is_classvar(annotation: object) -> bool:
+    if isinstance(annotation, str):  # the module has `from __future__ import annotations`
+        return annotation.startswith(("ClassVar", "typing.ClassVar"))
+    return annotation is typing.ClassVar or typing.get_origin(annotation) is typing.ClassVar
+
+
+def _check_order(cls: type, fields) -> None:
+    """A positional field without a default after one with: dataclass's TypeError."""
+    defaulted = False
+    for f in fields:
+        if not f.init or f.kw_only:
+            continue
+        has_default = f.default is not dataclasses.MISSING or f.default_factory is not dataclasses.MISSING
+        if defaulted and not has_default:
+            raise TypeError(f"non-default argument {f.name!r} follows default argument in {cls.__name__}")
+        defaulted = defaulted or has_default
+
+
 def _values(names: list[str]):
     if not names:
         return lambda _self: ()
     getter = attrgetter(*names)
     return getter if len(names) > 1 else lambda self: (getter(self),)
+
+
+def _first_init(cls: type, fields: tuple[dataclasses.Field, ...]):
+    """An ``__init__`` that compiles the real one on the first instance:
+    compiling is half of what defining a record costs, and a command
+    defines many records it never builds (the kinds of other models)."""
+
+    def __init__(self, *args, **kwargs):
+        init = _init(cls, fields)
+        cls.__init__ = init
+        init(self, *args, **kwargs)
+
+    __init__.__qualname__ = f"{cls.__qualname__}.__init__"
+    return __init__
 
 
 def _init(cls: type, fields: tuple[dataclasses.Field, ...]):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import ClassVar
 
 import pytest
 
@@ -140,3 +141,22 @@ def test_a_record_cannot_extend_a_plain_dataclass():
         @record
         class Child(Plain):
             b: int = 0
+
+
+def test_class_variables_mutable_defaults_and_field_order_as_in_a_dataclass():
+    for decorate in (dataclass(frozen=True), record):
+        @decorate
+        class Counted:
+            limit: ClassVar[int] = 3
+            a: int
+
+        assert [f.name for f in dataclasses.fields(Counted)] == ["a"] and Counted.limit == 3
+        with pytest.raises(ValueError, match="mutable default"):
+            @decorate
+            class Shared:
+                items: list = []  # noqa: RUF012 - the mistake under test
+        with pytest.raises(TypeError, match="non-default argument 'b' follows default argument"):
+            @decorate
+            class Backwards:
+                a: int = 0
+                b: int
