@@ -23,8 +23,6 @@ mscale² where ``positions.rope_scaling`` sets ``mscale_all_dim``.
 (Gemma 2: 50).
 """
 
-from __future__ import annotations
-
 from typing import Annotated, Literal
 
 from pydantic import Field

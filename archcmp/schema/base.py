@@ -5,8 +5,6 @@ live in :mod:`archcmp.checks` and run as the model validator of
 :class:`archcmp.schema.model.ModelSpec`, so no invalid spec can be built.
 """
 
-from __future__ import annotations
-
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator

@@ -21,8 +21,6 @@ Sliding layers use ``positions.rope_theta`` and plain RoPE; compressed layers
 ``compress_rope_theta`` with ``positions.rope_scaling``.
 """
 
-from __future__ import annotations
-
 from typing import Literal
 
 from archcmp.schema.base import FiniteFloat, LayerPattern, Size, Strict

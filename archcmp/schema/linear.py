@@ -19,8 +19,6 @@ out, the state follows the cache dtype (``--dtype``), as vLLM's ``auto``
 does (Qwen3-Next). transformers always keeps it in fp32.
 """
 
-from __future__ import annotations
-
 from typing import Annotated, Literal
 
 from pydantic import Field

@@ -10,8 +10,6 @@ dict, code, import, export), the cross-field rules of :mod:`archcmp.checks`
 run as its model validator, so analyzers never meet a missing number.
 """
 
-from __future__ import annotations
-
 import datetime
 
 from pydantic import Field, field_validator, model_validator
@@ -99,7 +97,7 @@ class ModelSpec(Strict):
         return value
 
     @model_validator(mode="after")
-    def _cross_field_rules(self) -> ModelSpec:
+    def _cross_field_rules(self) -> "ModelSpec":
         from archcmp.checks import check  # checks reads the schema: import here, not at module load
 
         findings = check(self)

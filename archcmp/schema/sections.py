@@ -1,8 +1,6 @@
 """The spec sections other than the token mixers: embeddings, positions,
 normalization, feed-forward, mixture of experts and model extras."""
 
-from __future__ import annotations
-
 from typing import Annotated, Literal
 
 from pydantic import Field

@@ -15,8 +15,6 @@ cache no indexer key and reuse the selection of the last full layer before
 them.
 """
 
-from __future__ import annotations
-
 from pydantic import Field
 
 from archcmp.schema.base import LayerPattern, Size, Strict
