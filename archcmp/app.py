@@ -4,8 +4,6 @@ Command modules in ``archcmp.commands`` register themselves on ``app``; they
 parse arguments, call analyzers and hand results to a renderer, nothing more.
 """
 
-from __future__ import annotations
-
 from enum import Enum
 from pathlib import Path
 from typing import Annotated

@@ -1,7 +1,5 @@
 """One module per command family; importing a module registers its commands."""
 
-from __future__ import annotations
-
 import importlib
 
 COMMAND_MODULES = ("params", "catalog", "validate", "hfconfig", "kvcache", "flops", "compare", "pictures", "gpus",

@@ -1,7 +1,5 @@
 """``archcmp list`` and ``archcmp show``: what is bundled, and one model's card."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import typer
@@ -41,12 +39,13 @@ def show(
     from archcmp.render.card_view import card_table
     from archcmp.render.tabular import emit
 
-    tables, data = [], []
+    cards = []
     for spec in resolve_all(specs, models):
         plan = expand(spec)
         counts = count_params(spec, plan)
-        facts = card(spec, counts, active_excl_embedding, plan)
-        tables.append(card_table(f"{spec.id} — {spec.name}", facts, raw=format == "csv"))
-        data.append({"model": spec.id, "spec": spec.model_dump(mode="json", exclude_none=True),
-                     "params": counts.to_json(), "facts": {f.name: jsonable(f.value) for f in facts}})
-    emit(tables, format, data)
+        cards.append((spec, counts, card(spec, counts, active_excl_embedding, plan)))
+    emit(lambda: [card_table(f"{spec.id} — {spec.name}", facts, raw=format == "csv") for spec, _, facts in cards],
+         format,
+         lambda: [{"model": spec.id, "spec": spec.model_dump(mode="json", exclude_none=True),
+                   "params": counts.to_json(), "facts": {f.name: jsonable(f.value) for f in facts}}
+                  for spec, counts, facts in cards])

@@ -1,7 +1,5 @@
 """``archcmp compare`` (side by side) and ``archcmp diff`` (two, in words)."""
 
-from __future__ import annotations
-
 from enum import Enum
 from typing import Annotated
 
@@ -86,11 +84,13 @@ def compare(
     if gpu:
         comparison = with_device_rows(comparison, chosen, gpu, weights, hardware)
     raw = format == "csv"
-    if layout == "rows":
-        tables = [compare_view.transposed_table(comparison, only_diff, raw)]
-    else:
-        tables = compare_view.compare_tables(comparison, only_diff, raw, split=layout == "auto")
-    emit(tables, format, comparison.to_json())
+
+    def tables():
+        if layout == "rows":
+            return [compare_view.transposed_table(comparison, only_diff, raw)]
+        return compare_view.compare_tables(comparison, only_diff, raw, split=layout == "auto")
+
+    emit(tables, format, comparison.to_json)
 
 
 @app.command()
@@ -122,7 +122,7 @@ def diff(
     if format == "table":
         print_lines(compare_view.diff_lines(result))
         return
-    emit([compare_view.diff_table(result, raw=format == "csv")], format, result.to_json())
+    emit([compare_view.diff_table(result, raw=format == "csv")], format, result.to_json)
 
 
 def _check_cache_options(convention: str, state_dtype: str | None) -> None:

@@ -1,8 +1,6 @@
 """``archcmp fit``: does a model fit on named hardware, and how much context
 and batch does."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import typer
@@ -94,4 +92,4 @@ def fit(
         results.append(run_fit(spec, fleet.device, fleet.count, layout, fmt, quant_scope, dtype, context, sequences,
                                room, tensors, **cache))
     emit([fit_table(results, raw=format == "csv", stated=fleet.device.memory.stated)], format,
-         [r.to_json() for r in results])
+         lambda: [r.to_json() for r in results])

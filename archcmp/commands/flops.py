@@ -1,7 +1,5 @@
 """``archcmp flops``: prefill, decode and training FLOPs, linear and attention apart."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import typer
@@ -47,4 +45,4 @@ def flops(
     context = parse_context(ctx)
     tokens = parse_count(train_tokens, "--train-tokens") if train_tokens is not None else None
     results = [count_flops(spec, context, attention, tokens, mla_decode) for spec in resolve_all(specs, models)]
-    emit([flops_table(results, raw=format == "csv")], format, [r.to_json() for r in results])
+    emit([flops_table(results, raw=format == "csv")], format, lambda: [r.to_json() for r in results])

@@ -1,7 +1,5 @@
 """``archcmp gpus``: the accelerator catalog."""
 
-from __future__ import annotations
-
 from archcmp.app import FormatOption, app
 from archcmp.commands.deploy_options import HardwareOption, catalog
 
@@ -13,4 +11,4 @@ def gpus(format: FormatOption = "table", hardware: HardwareOption = None) -> Non
     from archcmp.render.tabular import emit
 
     devices = catalog(hardware).all()
-    emit([gpus_table(devices, raw=format == "csv")], format, [device_json(d) for d in devices])
+    emit([gpus_table(devices, raw=format == "csv")], format, lambda: [device_json(d) for d in devices])

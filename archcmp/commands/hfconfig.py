@@ -1,7 +1,5 @@
 """``archcmp import`` and ``archcmp export``: Hugging Face config.json in and out."""
 
-from __future__ import annotations
-
 import sys
 from pathlib import Path
 from typing import Annotated

@@ -1,7 +1,5 @@
 """``archcmp kvcache``: KV-cache bytes at a context, by layer kind, against MHA."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import typer

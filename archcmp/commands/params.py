@@ -1,7 +1,5 @@
 """``archcmp params``: total, active and per-component parameter counts."""
 
-from __future__ import annotations
-
 from archcmp.app import FormatOption, ModelsArgument, SpecsOption, app, resolve_all
 
 
@@ -13,4 +11,4 @@ def params(models: ModelsArgument, format: FormatOption = "table", specs: SpecsO
     from archcmp.render.tabular import emit
 
     results = [count_params(spec) for spec in resolve_all(specs, models)]
-    emit([params_table(results, raw=format == "csv")], format, [r.to_json() for r in results])
+    emit([params_table(results, raw=format == "csv")], format, lambda: [r.to_json() for r in results])

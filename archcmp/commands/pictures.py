@@ -5,8 +5,6 @@ plots) are imported inside the commands, so the other commands start as
 fast as they did before these existed.
 """
 
-from __future__ import annotations
-
 import math
 import sys
 from enum import Enum

@@ -1,7 +1,5 @@
 """``archcmp speed``: roofline bounds on decode and prefill on named hardware."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import typer
@@ -87,4 +85,4 @@ def speed(
         deployment = Deployment(spec, layout, fmt, quant_scope, dtype, tensors, **cache)
         results.append(run_speed(deployment, fleet.device, peak, tokens, context, size, bw, fl,
                                  moe_experts, plan.fits or full_load))
-    emit([speed_table(results, raw=format == "csv")], format, [r.to_json() for r in results])
+    emit([speed_table(results, raw=format == "csv")], format, lambda: [r.to_json() for r in results])

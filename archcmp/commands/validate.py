@@ -1,7 +1,5 @@
 """``archcmp validate`` (the CI check on spec files) and ``archcmp schema``."""
 
-from __future__ import annotations
-
 import sys
 from pathlib import Path
 from typing import Annotated

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 FORMATS = ("table", "json", "csv", "md")
@@ -158,13 +159,17 @@ def _rich_table(table: Table, columns: list[int], marker: str, widths: dict[int,
     return rich_table
 
 
-def emit(tables: list[Table], fmt: str, json_data: object = None) -> None:
+def emit(tables: list[Table] | Callable[[], list[Table]], fmt: str,
+         json_data: object | Callable[[], object] = None) -> None:
     """Write tables (or, for ``json``, the raw data) to standard output.
-    ``fmt`` is a format name or the CLI's ``Format`` (a str enum)."""
+    ``fmt`` is a format name or the CLI's ``Format`` (a str enum). Either
+    may come as a function that builds it: only the one written is built."""
     fmt = getattr(fmt, "value", fmt)
     if fmt == "json":
-        sys.stdout.write(to_json(json_data))
-    elif fmt == "csv":
+        sys.stdout.write(to_json(json_data() if callable(json_data) else json_data))
+        return
+    tables = tables() if callable(tables) else tables
+    if fmt == "csv":
         sys.stdout.write("\n".join(to_csv(t) for t in tables))
     elif fmt == "md":
         sys.stdout.write("\n".join(to_markdown(t) for t in tables))
