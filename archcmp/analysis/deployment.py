@@ -130,6 +130,11 @@ class ModelTensors:
         self.plan = expand(spec)
         self.model = self.plan.model_tensors
         self.layers = tuple(block.tensors() for block in self.plan)
+        # Layers of the same tensors and KV heads shard alike: the search
+        # counts each kind once (by its first layer), not every layer per layout.
+        first: dict[tuple, int] = {}
+        self.kind_of = tuple(first.setdefault((tensors, _kv_heads(block)), i)
+                             for i, (tensors, block) in enumerate(zip(self.layers, self.plan)))
 
 
 class Deployment:
@@ -154,9 +159,21 @@ class Deployment:
     def caches(self) -> tuple[LayerCache, ...]:
         return tuple(self._layer_cache(layer) for layer in self.plan)
 
+    @cached_property
+    def _stage_caches(self) -> tuple[tuple[tuple[LayerCache, int], ...], ...]:
+        """Each stage's layer caches, alike ones counted once: the searches
+        for max context and fewest GPUs ask for a stage's bytes many times."""
+        stages = []
+        for layers in self.stages:
+            kinds: dict[tuple, list] = {}
+            for i in layers:
+                kinds.setdefault(self.caches[i].parts, [self.caches[i], 0])[1] += 1
+            stages.append(tuple((cache, count) for cache, count in kinds.values()))
+        return tuple(stages)
+
     def cache_bytes(self, stage: int, context: int, batch: int) -> int:
         """The growing cache (KV, latents) one GPU of ``stage`` holds for ``batch`` sequences."""
-        return batch * sum(self.caches[i].bytes(context, self.kv_bits) for i in self.stages[stage])
+        return batch * sum(count * cache.bytes(context, self.kv_bits) for cache, count in self._stage_caches[stage])
 
     def sequences_bytes(self, stage: int, context: int, batch: int) -> int:
         """Everything ``batch`` sequences hold on one GPU: cache and fixed states."""
@@ -171,7 +188,8 @@ class Deployment:
 
     def state_bytes(self, stage: int, batch: int) -> int:
         """Fixed states (recurrent layers), once per sequence."""
-        return batch * sum(self.caches[i].bytes(0, self.kv_bits, grows=False) for i in self.stages[stage])
+        return batch * sum(count * cache.bytes(0, self.kv_bits, grows=False)
+                           for cache, count in self._stage_caches[stage])
 
     def _stage_weights(self, stage: int, layers: range) -> StageWeights:
         by_component: Counter[str] = Counter()
@@ -183,16 +201,14 @@ class Deployment:
                 by_component[tensor.component] += size
                 head = tensor.name == "embed_tokens" and self.spec.embeddings.tied_output and last
                 gathered += size if tensor.name in _GATHERED and not head else 0
-        for (signature, kv_heads), count in Counter(
-                (self.tensors.layers[i], _kv_heads(self.plan.blocks[i])) for i in layers).items():
-            expert_bytes = 0
-            for tensor in signature:
+        for kind, count in Counter(self.tensors.kind_of[i] for i in layers).items():
+            expert_bytes, kv_heads = 0, _kv_heads(self.plan.blocks[kind])
+            for tensor in self.tensors.layers[kind]:
                 size = self._bytes(tensor, kv_heads)
                 by_component[tensor.component] += count * size
                 expert_bytes += size if tensor.component == "routed_experts" else 0
             if expert_bytes:
-                ffn = next(_routed(b.ffn) for b in self.plan.blocks
-                           if _routed(b.ffn) is not None and b.tensors() == signature)
+                ffn = _routed(self.plan.blocks[kind].ffn)
                 local = -(-ffn.num_experts // self.layout.ep)
                 experts += [(local, expert_bytes // local, ffn.num_experts, ffn.experts_per_token)] * count
         return StageWeights(stage, layers, sum(by_component.values()), dict(by_component), gathered, tuple(experts))
