@@ -115,14 +115,14 @@ def _listing(directory: Path) -> list[Path]:
         raise ArchcmpError(f"{directory}: cannot list the spec directory: {exc.strerror}") from None
 
 
-def peek(path: Path) -> Entry | None:
+def peek(path: Path, text: str | None = None) -> Entry | None:
     """id, family and aliases of a spec (or hardware) file, without
     validating it or building the rest, read by the same bounded reader as
     a spec (a FIFO or an alias bomb in a spec directory must not hang
     ``list``). A file that does not even parse is left for ``validate`` to
-    report."""
+    report. ``text``: the file's, when the caller has read it."""
     try:
-        fields = load_fields(inputs.read_text(path), str(path), ("id", "family", "aliases"))
+        fields = load_fields(inputs.read_text(path) if text is None else text, str(path), ("id", "family", "aliases"))
     except SpecError:
         return None
     return None if fields is None else _entry(path, fields)

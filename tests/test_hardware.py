@@ -84,6 +84,19 @@ def test_user_directory_shadows_and_adds(tmp_path, monkeypatch):
     assert Catalog().resolve("my-gpu").name == "My GPU 48GB"
 
 
+def test_an_alias_is_found_however_it_is_written(tmp_path):
+    """The alias lookup parses only files whose text holds the name, and
+    every file that escapes a character; the answer is the full index's."""
+    text = (DEPLOY / "my-gpu.yaml").read_text()
+    (tmp_path / "escaped.yaml").write_text(text.replace("id: my-gpu", 'id: escaped\naliases: ["bl\\u0075e-gpu"]'))
+    (tmp_path / "plain.yaml").write_text(text.replace("id: my-gpu", "id: plain\naliases: [red-gpu]"))
+    catalog = Catalog([tmp_path], use_env=False)
+    assert catalog.resolve("blue-gpu").id == "escaped"
+    assert catalog.fleet("red-gpux2").count == 2
+    for name in ("blue-gpu", "red-gpu", "escaped", "plain", "h100-sxm", "no-such-gpu"):
+        assert catalog._find(name) == catalog._aliases.get(name)
+
+
 def test_a_path_is_a_device_too():
     fleet = CATALOG.fleet(str(DEPLOY / "my-gpu.yaml") + "x4")
     assert (fleet.device.id, fleet.count) == ("my-gpu", 4)

@@ -15,6 +15,7 @@ import re
 from functools import cached_property
 from pathlib import Path
 
+from archcmp import inputs
 from archcmp.errors import ArchcmpError
 from archcmp.hardware.load import load_device_file
 from archcmp.hardware.schema import Device
@@ -97,7 +98,25 @@ class Catalog:
             for suffix in SPEC_SUFFIXES:
                 if (d / f"{name}{suffix}").is_file():
                     return d / f"{name}{suffix}"
-        return self._aliases.get(name)
+        return self._named(name)
+
+    def _named(self, name: str) -> Path | None:
+        """The file whose id or alias is ``name``, as :attr:`_aliases` would
+        find it (earlier directories win; in one directory, the last file),
+        parsing only the files whose text holds ``name``: YAML spells a
+        scalar as written unless it escapes a character with a backslash."""
+        for d in self.dirs:
+            for path in sorted((p for p in d.iterdir() if p.suffix in SPEC_SUFFIXES), reverse=True):
+                try:
+                    text = inputs.read_text(path)
+                except ArchcmpError:
+                    continue  # as peek: a file it cannot read names nothing
+                if name not in text and "\\" not in text:
+                    continue
+                entry = peek(path, text)
+                if entry and name in (entry.id, *entry.aliases):
+                    return path
+        return None
 
     @cached_property
     def _aliases(self) -> dict[str, Path]:
