@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import replace
-from functools import reduce
+from functools import cached_property, reduce
 from typing import Any, Protocol, TypeGuard
 
 from archcmp.kinds.base import Tensor
@@ -124,10 +124,15 @@ class Plan:
     def distinct_blocks(self) -> list[tuple[Block, int]]:
         """One block of each :attr:`Block.weights_key` with how many there
         are: counting each kind once keeps ``validate`` of 1,000 specs fast."""
+        return list(self._distinct)
+
+    @cached_property
+    def _distinct(self) -> tuple[tuple[Block, int], ...]:
+        """Grouped once per plan: params, FLOPs, cache and sharding all ask."""
         kinds: dict[tuple, list] = {}
         for block in self.blocks:
             kinds.setdefault(block.weights_key, [block, 0])[1] += 1
-        return [(block, n) for block, n in kinds.values()]
+        return tuple((block, n) for block, n in kinds.values())
 
 
 def _add(a: dict[str, int], b: dict[str, int]) -> dict[str, int]:

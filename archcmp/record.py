@@ -165,7 +165,12 @@ def _eq(self, other):
 
 
 def _hash(self):
-    return hash(self.__record_values__(self))
+    """The hash of the fields, kept on the instance after the first call:
+    a record never changes, and plans hash nested records many times."""
+    value = self.__dict__.get("__record_hash__")
+    if value is None:
+        value = self.__dict__["__record_hash__"] = hash(self.__record_values__(self))
+    return value
 
 
 def _repr(self):

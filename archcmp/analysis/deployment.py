@@ -157,7 +157,8 @@ class Deployment:
 
     @cached_property
     def caches(self) -> tuple[LayerCache, ...]:
-        return tuple(self._layer_cache(layer) for layer in self.plan)
+        parts: dict[Mixer, tuple[PartCache, ...]] = {}  # a layer's parts depend on its mixer alone
+        return tuple(self._layer_cache(layer, parts) for layer in self.plan)
 
     @cached_property
     def _stage_caches(self) -> tuple[tuple[tuple[LayerCache, int], ...], ...]:
@@ -216,11 +217,13 @@ class Deployment:
     def _bytes(self, tensor: Tensor, kv_heads: int | None = None) -> int:
         return gpu_tensor_bytes(tensor, self.layout, kv_heads, self.fmt, self.scope)
 
-    def _layer_cache(self, block: Block) -> LayerCache:
+    def _layer_cache(self, block: Block, known: dict) -> LayerCache:
         if block.mixer is None:  # a block of an FFN alone caches nothing
             return LayerCache(block.index, (), None)
-        parts = tuple(self._part(block, part) for part in self._stored(block.mixer))
-        return LayerCache(block.index, parts, None if block.mixer.span is None else block.mixer.span.window)
+        if block.mixer not in known:
+            known[block.mixer] = tuple(self._part(block, part) for part in self._stored(block.mixer))
+        return LayerCache(block.index, known[block.mixer],
+                          None if block.mixer.span is None else block.mixer.span.window)
 
     def _stored(self, mixer: Mixer) -> list[CachePart]:
         stored = []
