@@ -24,7 +24,7 @@ from archcmp.kinds.parallel import ParallelFFN
 from archcmp.kinds.softmax import SoftmaxMixer
 from archcmp.kinds.span import span_for
 from archcmp.plan_linear import LinearMixer, linear_mixer, sublayers
-from archcmp.plan_model import model_tensors
+from archcmp.plan_model import kv_sources, model_tensors
 from archcmp.plan_sparse import compressed_mixer, hyper_connection, latent_extras
 from archcmp.record import record
 from archcmp.schema import CompressedAttention, LatentAttention, ModelSpec, SoftmaxAttention
@@ -142,12 +142,12 @@ def _add(a: dict[str, int], b: dict[str, int]) -> dict[str, int]:
 def expand(spec: ModelSpec) -> Plan:
     """The per-layer plan of ``spec``."""
     labels = spec.attention.layer_pattern.labels(spec.num_layers)
-    sources = kv_sources(spec, labels)
+    sources, make = kv_sources(spec, labels), _Made()
     if spec.block_pattern is not None:
-        blocks = tuple(_sublayer_block(spec, i) for i in range(spec.num_layers))
+        blocks = tuple(_sublayer_block(spec, i, make) for i in range(spec.num_layers))
     else:
-        blocks = tuple(_block(spec, i, labels[i], sources[i]) for i in range(spec.num_layers))
-    mtp_blocks = tuple(_sublayer_block(spec, spec.num_layers + i, label)
+        blocks = tuple(_block(spec, i, labels[i], sources[i], make) for i in range(spec.num_layers))
+    mtp_blocks = tuple(_sublayer_block(spec, spec.num_layers + i, make, label)
                        for i, label in enumerate(spec.mtp.blocks if spec.mtp and spec.mtp.blocks else ()))
     return Plan(spec.id, spec.hidden_size, spec.vocab_size, blocks, model_tensors(spec), _mtp_block(spec, blocks),
                 mtp_blocks)
@@ -162,35 +162,59 @@ def _mtp_block(spec: ModelSpec, blocks: tuple[Block, ...]) -> Block | None:
     return replace(blocks[-1], mixer=compressed_mixer(spec, att.mtp_layer))
 
 
-def _block(spec: ModelSpec, index: int, label: str, kv_source: int) -> Block:
-    norm = NormKind(spec.norm.kind, spec.norm.bias)
+class _Made:
+    """Each distinct part of one plan built once: ``make(Kind, *fields)``
+    returns the object already made of those fields. Layers that differ only
+    in their place share their parts, so grouping layers by parts
+    (:meth:`Plan.distinct_blocks`) compares one object with itself."""
+
+    def __init__(self) -> None:
+        self.made: dict[tuple, Any] = {}
+
+    def __call__(self, build: Any, /, *args: Any, **fields: Any) -> Any:
+        key = (build, args, tuple(fields.items()))
+        part = self.made.get(key)
+        if part is None:
+            part = self.made[key] = build(*args, **fields)
+        return part
+
+    def once(self, key: tuple, build: Any, *args: Any) -> Any:
+        """``build(*args)`` under ``key`` (arguments such as the spec are
+        the same for every layer of a plan, and costly to hash)."""
+        if key not in self.made:
+            self.made[key] = build(*args)
+        return self.made[key]
+
+
+def _block(spec: ModelSpec, index: int, label: str, kv_source: int, make: _Made) -> Block:
+    norm = make(NormKind, spec.norm.kind, spec.norm.bias)
     return Block(
         index=index,
-        mixer=_mixer(spec, index, label, owns_cache=kv_source == index),
-        ffn=_ffn(spec, index, shared=kv_source != index, norm=norm),
-        norms=BlockNorms(spec.hidden_size, norm, spec.norm.placement),
-        extras=_extras(spec, norm),
+        mixer=_mixer(spec, index, label, kv_source == index, make),
+        ffn=_ffn(spec, index, kv_source != index, norm, make),
+        norms=make(BlockNorms, spec.hidden_size, norm, spec.norm.placement),
+        extras=make.once(("extras",), _extras, spec, norm),
         kv_source=kv_source,
     )
 
 
-def _sublayer_block(spec: ModelSpec, index: int, label: str | None = None) -> Block:
+def _sublayer_block(spec: ModelSpec, index: int, make: _Made, label: str | None = None) -> Block:
     """A block of one sublayer and its one pre-norm (transformers ``NemotronHBlock``);
     ``label``: an MTP block's, which the block pattern does not place."""
     mixer, ffn = sublayers(spec, index, label)
-    norm = NormKind(spec.norm.kind, spec.norm.bias)
-    return Block(index=index, mixer=None if mixer is None else _mixer(spec, index, mixer, owns_cache=True),
-                 ffn=None if ffn is None else _ffn(spec, index, False, norm, ffn),
-                 norms=BlockNorms(spec.hidden_size, norm, "pre", sublayers=1), extras=(), kv_source=index)
+    norm = make(NormKind, spec.norm.kind, spec.norm.bias)
+    return Block(index=index, mixer=None if mixer is None else _mixer(spec, index, mixer, True, make),
+                 ffn=None if ffn is None else _ffn(spec, index, False, norm, make, ffn),
+                 norms=make(BlockNorms, spec.hidden_size, norm, "pre", sublayers=1), extras=(), kv_source=index)
 
 
-def _mixer(spec: ModelSpec, index: int, label: str, owns_cache: bool) -> Mixer:
+def _mixer(spec: ModelSpec, index: int, label: str, owns_cache: bool, make: _Made) -> Mixer:
     if label == LINEAR_LABEL:
-        return linear_mixer(spec)
+        return make.once(("linear",), linear_mixer, spec)
     att, h = spec.attention, spec.hidden_size
     if isinstance(att, CompressedAttention):  # labels sliding, csa, hca: spans of their own
-        return compressed_mixer(spec, label)
-    span = span_for(label, {"sliding": att.sliding_window, "chunked": att.chunk_size}.get(label))
+        return make.once(("compressed", label), compressed_mixer, spec, label)
+    span = make(span_for, label, {"sliding": att.sliding_window, "chunked": att.chunk_size}.get(label))
     position, theta = _position(spec, index, label)
     common: dict[str, Any] = {"hidden": h, "num_heads": att.num_heads, "span": span, "position": position,
                               "rope_theta": theta, "owns_cache": owns_cache, "qkv_bias": att.qkv_bias,
@@ -198,12 +222,12 @@ def _mixer(spec: ModelSpec, index: int, label: str, owns_cache: bool) -> Mixer:
     match att:
         case SoftmaxAttention():
             kv_heads, head_dim, k_eq_v = _geometry(att, index, label)
-            return SoftmaxMixer(kind=att.kind, num_kv_heads=kv_heads, head_dim=head_dim, qk_norm=att.qk_norm,
-                                sinks=att.sinks, k_eq_v=k_eq_v, output_gate=att.output_gate, **common)
+            return make(SoftmaxMixer, kind=att.kind, num_kv_heads=kv_heads, head_dim=head_dim, qk_norm=att.qk_norm,
+                        sinks=att.sinks, k_eq_v=k_eq_v, output_gate=att.output_gate, **common)
         case LatentAttention():
-            return LatentMixer(q_lora_rank=att.q_lora_rank, kv_lora_rank=att.kv_lora_rank,
-                               qk_nope_head_dim=att.qk_nope_head_dim, qk_rope_head_dim=att.qk_rope_head_dim,
-                               v_head_dim=att.v_head_dim, **latent_extras(att, h, index, position), **common)
+            return make(LatentMixer, q_lora_rank=att.q_lora_rank, kv_lora_rank=att.kv_lora_rank,
+                        qk_nope_head_dim=att.qk_nope_head_dim, qk_rope_head_dim=att.qk_rope_head_dim,
+                        v_head_dim=att.v_head_dim, **latent_extras(att, h, index, position), **common)
     raise TypeError(f"no layer kind for attention {type(att).__name__}")
 
 
@@ -232,23 +256,23 @@ def _position(spec: ModelSpec, index: int, label: str) -> tuple[str, float | Non
     return "rope", pos.rope_local_theta if local else pos.rope_theta
 
 
-def _ffn(spec: ModelSpec, index: int, shared: bool, norm: NormKind, label: str | None = None) -> FFN:
+def _ffn(spec: ModelSpec, index: int, shared: bool, norm: NormKind, make: _Made, label: str | None = None) -> FFN:
     """``shared``: the layer reads another's cache, which widens its MLP in
     Gemma 4 E2B (``Gemma4TextMLP``: ``use_double_wide_mlp`` and a KV-shared layer).
     ``label``: ``dense`` or ``moe`` as a block pattern says (Nemotron-H), else the MoE pattern's."""
     h, ffn, moe = spec.hidden_size, spec.ffn, spec.moe
     wide = 2 if shared and spec.kv_sharing is not None and spec.kv_sharing.double_wide_mlp else 1
-    dense = DenseFFN(h, wide * spec.intermediate_size_at(index), ffn.gated, ffn.activation, ffn.bias)
+    dense = make(DenseFFN, h, wide * spec.intermediate_size_at(index), ffn.gated, ffn.activation, ffn.bias)
     label = label or ("dense" if moe is None else moe.layer_pattern.label(index))
     if label == "dense":
         return dense
     if moe is None:  # the checks let no spec label a moe layer without its section
         raise TypeError(f"layer {index} is labelled moe, but the spec has no moe section")
-    experts = MoEFFN(h, moe.num_experts, moe.experts_per_token, moe.expert_intermediate_size, ffn.gated,
+    experts = make(MoEFFN, h, moe.num_experts, moe.experts_per_token, moe.expert_intermediate_size, ffn.gated,
                      ffn.activation, expert_bias=moe.expert_bias, router_bias=moe.router_bias,
                      shared_width=moe.shared_width, shared_bias=ffn.bias, shared_gate=moe.shared_expert_gate,
                      router_scales=moe.router_scales, latent_size=moe.latent_size or 0, latent_bias=ffn.bias)
-    return ParallelFFN(dense, experts, norm) if moe.parallel_dense else experts
+    return make(ParallelFFN, dense, experts, norm) if moe.parallel_dense else experts
 
 
 def _extras(spec: ModelSpec, norm: NormKind) -> tuple[Extra, ...]:
@@ -263,23 +287,3 @@ def _extras(spec: ModelSpec, norm: NormKind) -> tuple[Extra, ...]:
     if hyper:
         extras.append(hyper)
     return tuple(extras)
-
-
-def kv_sources(spec: ModelSpec, labels: list[str]) -> list[int]:
-    """The layer whose cache each layer reads. ``num_shared_layers``: each of
-    the last layers reads the last non-shared layer of its own attention type
-    (transformers ``Gemma3nTextAttention.kv_shared_layer_index``);
-    ``source_layers`` names them."""
-    sources = list(range(len(labels)))
-    sharing = spec.kv_sharing
-    if sharing is None:
-        return sources
-    if sharing.source_layers is not None:
-        for layer, source in sharing.source_layers.items():
-            sources[layer] = source
-        return sources
-    first_shared = len(labels) - (sharing.num_shared_layers or 0)
-    owners = labels[:first_shared]
-    for i in range(first_shared, len(labels)):
-        sources[i] = first_shared - 1 - owners[::-1].index(labels[i])
-    return sources

@@ -1,6 +1,7 @@
-"""The model-level tensors of a spec, outside the blocks: token (and
-position and per-layer) embeddings, the output head, the final norm, and
-Gemma 3n's model-level projections (transformers ``Gemma3nTextModel``)."""
+"""What a spec resolves at model level, outside the blocks: its tensors
+(token, position and per-layer embeddings, the output head, the final norm,
+Gemma 3n's model-level projections: transformers ``Gemma3nTextModel``), and
+the layer whose cache each layer reads."""
 
 from __future__ import annotations
 
@@ -33,3 +34,23 @@ def model_tensors(spec: ModelSpec) -> tuple[Tensor, ...]:
     if spec.norm.final:
         parts += norm.tensors("norm", h)
     return tuple(parts)
+
+
+def kv_sources(spec: ModelSpec, labels: list[str]) -> list[int]:
+    """The layer whose cache each layer reads. ``num_shared_layers``: each of
+    the last layers reads the last non-shared layer of its own attention type
+    (transformers ``Gemma3nTextAttention.kv_shared_layer_index``);
+    ``source_layers`` names them."""
+    sources = list(range(len(labels)))
+    sharing = spec.kv_sharing
+    if sharing is None:
+        return sources
+    if sharing.source_layers is not None:
+        for layer, source in sharing.source_layers.items():
+            sources[layer] = source
+        return sources
+    first_shared = len(labels) - (sharing.num_shared_layers or 0)
+    owners = labels[:first_shared]
+    for i in range(first_shared, len(labels)):
+        sources[i] = first_shared - 1 - owners[::-1].index(labels[i])
+    return sources
