@@ -21,6 +21,7 @@ measures the difference.
 from __future__ import annotations
 
 import dataclasses
+import inspect
 import typing
 from operator import attrgetter
 
@@ -59,7 +60,7 @@ def _fields(cls: type, kw_only: bool) -> tuple[dataclasses.Field, ...]:
             if not getattr(base, "__record__", False):
                 raise TypeError(f"record {cls.__name__} cannot extend the dataclass {base.__name__}")
             found.update(base.__dict__["__dataclass_fields__"])
-    for name, annotation in cls.__dict__.get("__annotations__", {}).items():
+    for name, annotation in inspect.get_annotations(cls).items():  # the class's own, unevaluated
         if _is_classvar(annotation):
             continue
         default = cls.__dict__.get(name, dataclasses.MISSING)

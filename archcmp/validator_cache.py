@@ -99,7 +99,7 @@ def _load(path: Path) -> tuple | None:
     finally:
         os.close(fd)
     try:
-        loaded = pickle.loads(data)  # noqa: S301 - our own file, checked above
+        loaded = pickle.loads(data)
     except Exception:  # noqa: BLE001 - a stale or torn file is rebuilt, whatever it holds
         return None
     return loaded if isinstance(loaded, tuple) and len(loaded) == 2 else None

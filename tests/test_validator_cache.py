@@ -12,7 +12,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from testpaths import REPO
 
 SPECS_DIR = REPO / "specs"
