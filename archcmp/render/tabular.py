@@ -9,39 +9,45 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 FORMATS = ("table", "json", "csv", "md")
 
 
-@dataclass
 class Table:
-    title: str
-    columns: list[str]
-    rows: list[list[str]] = field(default_factory=list)
-    # Rows that open a group ("Size", "Attention", ...) in compare-style tables.
-    groups: dict[int, str] = field(default_factory=dict)
-    # Cells (row, column) that differ from their neighbours and should stand out.
-    marked: set[tuple[int, int]] = field(default_factory=set)
-    # An explanation, printed below the table (left-aligned, wrapped).
-    caption: str | None = None
-    # "left" or "right" per column; by default names left, values right.
-    align: list[str] | None = None
-    # Machine names for CSV: the header row's (``column_keys``) and each row's
-    # first cell (``keys``, by row); tables show the words in their place.
-    column_keys: list[str] | None = None
-    keys: dict[int, str] = field(default_factory=dict)
-    # Columns from the second on are one per model, headed by its id, which a
-    # rich table never breaks.
-    model_columns: bool = False
-    # A rich table too wide for the terminal splits its columns from the
-    # second on into several tables of as many as fit, each repeating column
-    # 0 (the row names, or the ids of a table of one row per model).
-    split: bool = False
-    # A column whose cells are model ids: never wrapped.
-    id_column: int | None = None
-    # How many leading columns every table of a split repeats.
-    lead: int = 1
+    """A table to render. A plain class (mutable: views add rows), not a
+    dataclass: ``dataclass`` costs 5 M instructions to define it, in every
+    command that prints a table."""
+
+    def __init__(self, title: str, columns: list[str], rows: list[list[str]] | None = None, *,
+                 groups: dict[int, str] | None = None, marked: set[tuple[int, int]] | None = None,
+                 caption: str | None = None, align: list[str] | None = None, column_keys: list[str] | None = None,
+                 keys: dict[int, str] | None = None, model_columns: bool = False, split: bool = False,
+                 id_column: int | None = None, lead: int = 1):
+        self.title, self.columns = title, columns
+        self.rows: list[list[str]] = [] if rows is None else rows
+        # Rows that open a group ("Size", "Attention", ...) in compare-style tables.
+        self.groups: dict[int, str] = {} if groups is None else groups
+        # Cells (row, column) that differ from their neighbours and should stand out.
+        self.marked: set[tuple[int, int]] = set() if marked is None else marked
+        # An explanation, printed below the table (left-aligned, wrapped).
+        self.caption = caption
+        # "left" or "right" per column; by default names left, values right.
+        self.align = align
+        # Machine names for CSV: the header row's (``column_keys``) and each row's
+        # first cell (``keys``, by row); tables show the words in their place.
+        self.column_keys = column_keys
+        self.keys: dict[int, str] = {} if keys is None else keys
+        # Columns from the second on are one per model, headed by its id, which a
+        # rich table never breaks.
+        self.model_columns = model_columns
+        # A rich table too wide for the terminal splits its columns from the
+        # second on into several tables of as many as fit, each repeating column
+        # 0 (the row names, or the ids of a table of one row per model).
+        self.split = split
+        # A column whose cells are model ids: never wrapped.
+        self.id_column = id_column
+        # How many leading columns every table of a split repeats.
+        self.lead = lead
 
     def add(self, *cells: object, key: str | None = None) -> None:
         if key is not None:
