@@ -18,8 +18,6 @@ files carry):
   under ``bf16``/``fp16`` and the FP16-accumulate rate under ``*_fp16acc``.
 """
 
-from __future__ import annotations
-
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
