@@ -41,18 +41,33 @@ def read_bytes(path: Path | str) -> bytes:
         raise error(name, _REASONS.get(exc.errno, f"cannot read: {exc.strerror}")) from None
     except ValueError:  # an embedded NUL byte
         raise error(name, "not a valid file name") from None
-    kind = _kind(os.fstat(fd).st_mode)
-    if kind:
+    try:
+        info = os.fstat(fd)
+        kind = _kind(info.st_mode)
+        if kind:
+            raise error(name, f"is {kind}, not a regular file")
+        raw = _read_at_most(fd, info.st_size, MAX_BYTES + 1)
+    except OSError as exc:
+        raise error(name, f"cannot read: {exc.strerror}") from None
+    finally:
         os.close(fd)
-        raise error(name, f"is {kind}, not a regular file")
-    with os.fdopen(fd, "rb") as stream:
-        try:
-            raw = stream.read(MAX_BYTES + 1)
-        except OSError as exc:
-            raise error(name, f"cannot read: {exc.strerror}") from None
     if len(raw) > MAX_BYTES:
         raise error(name, f"file is larger than {MAX_BYTES:,} bytes; not a spec or config")
     return raw
+
+
+def _read_at_most(fd: int, size: int, limit: int) -> bytes:
+    """Up to ``limit`` bytes, asking for the size fstat gave first: a read
+    of ``limit`` would allocate a megabyte for every few-KB spec (six times
+    the cost of the read); a file that grows meanwhile is read on."""
+    parts, total = [], 0
+    while total < limit:
+        chunk = os.read(fd, min(limit - total, size + 1 - total if total <= size else 65536))
+        if not chunk:
+            break
+        parts.append(chunk)
+        total += len(chunk)
+    return b"".join(parts)
 
 
 def decode(raw: bytes, filename: str) -> str:

@@ -129,7 +129,9 @@ class ModelTensors:
     def __init__(self, spec: ModelSpec):
         self.plan = expand(spec)
         self.model = self.plan.model_tensors
-        self.layers = tuple(block.tensors() for block in self.plan)
+        tensors: dict[tuple, tuple[Tensor, ...]] = {}  # blocks alike in weights have the same tensors
+        self.layers = tuple(tensors.get(block.weights_key) or tensors.setdefault(block.weights_key, block.tensors())
+                            for block in self.plan)
         # Layers of the same tensors and KV heads shard alike: the search
         # counts each kind once (by its first layer), not every layer per layout.
         first: dict[tuple, int] = {}
