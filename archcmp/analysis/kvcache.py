@@ -21,11 +21,12 @@ from __future__ import annotations
 
 from dataclasses import replace
 from fractions import Fraction
+from functools import lru_cache
 
 from archcmp.analysis.kvresult import BudgetFit, KindTotal, KVCacheResult, LayerKV, StatePart
 from archcmp.errors import ArchcmpError
 from archcmp.kinds.base import CONVENTIONS, CachePart
-from archcmp.plan import MixerBlock, Plan, expand
+from archcmp.plan import Mixer, MixerBlock, Plan, expand
 from archcmp.record import record
 from archcmp.schema import ModelSpec
 from archcmp.units import MAX_CONTEXT
@@ -89,8 +90,27 @@ def block_parts(block: MixerBlock, request: CacheRequest) -> tuple[CachePart, ..
     """What the block's mixer caches under the request's convention, with a
     part the convention packs for this dtype replaced by the packed record's
     parts (vLLM's ``fp8_ds_mla``)."""
+    try:
+        return _mixer_parts(block.mixer, request)
+    except _Unstored as exc:
+        part, layouts = exc.args
+        names = " or ".join(f"{option.name} (--dtype {option.dtype})" for option in layouts)
+        asks = " or ".join(f"--dtype {option.dtype}" for option in layouts)
+        raise UnansweredCache(f"--convention {request.convention} stores layer {block.index}'s {part} "
+                              f"only as {names}, so a {request.dtype} cache has no exact answer under it: "
+                              f"ask {asks}, or --convention transformers for {request.dtype}") from None
+
+
+class _Unstored(Exception):
+    """A part the request's convention stores only in other dtypes' layouts."""
+
+
+@lru_cache(maxsize=4096)
+def _mixer_parts(mixer: Mixer, request: CacheRequest) -> tuple[CachePart, ...]:
+    """:func:`block_parts` of one mixer: layers that share a mixer (a plan's
+    alike layers do) share the answer, asked once per layer per request."""
     stored: list[CachePart] = []
-    for part in block.mixer.cache(request.convention):
+    for part in mixer.cache(request.convention):
         layout = part.layout(request.dtype)
         if layout is not None:
             stored += [CachePart(f"{part.name}.{name}", (n,), part.held, dtype) for name, n, dtype in layout.parts]
@@ -98,11 +118,7 @@ def block_parts(block: MixerBlock, request: CacheRequest) -> tuple[CachePart, ..
             layout = part.layouts[0]
             stored += [CachePart(f"{part.name}.{name}", (n,), part.held, dtype) for name, n, dtype in layout.parts]
         elif part.only_layouts:
-            names = " or ".join(f"{option.name} (--dtype {option.dtype})" for option in part.layouts)
-            asks = " or ".join(f"--dtype {option.dtype}" for option in part.layouts)
-            raise UnansweredCache(f"--convention {request.convention} stores layer {block.index}'s {part.name} "
-                                  f"only as {names}, so a {request.dtype} cache has no exact answer under it: "
-                                  f"ask {asks}, or --convention transformers for {request.dtype}")
+            raise _Unstored(part.name, part.layouts)
         else:
             stored.append(part)
     return tuple(stored)
@@ -185,11 +201,20 @@ def bytes_per_token(plan: Plan, request: CacheRequest, growing_only: bool = Fals
     cache grows without bound), packed once; a part holding one entry per
     ``stride`` tokens adds 1/stride of one."""
     bits = Fraction(0)
-    for block in plan.mixer_blocks():
+    for block, count in _by_mixer(plan):
         for part in block_parts(block, request):
             if part.held is not None and (part.held.grows or not growing_only):
-                bits += part.elements * request.bits(part) * part.held.per_token
+                bits += count * part.elements * request.bits(part) * part.held.per_token
     return -(-bits.numerator // (8 * bits.denominator))
+
+
+def _by_mixer(plan: Plan) -> list[tuple[MixerBlock, int]]:
+    """The first block of each mixer and how many blocks share it (what a
+    block caches is its mixer's)."""
+    first: dict[Mixer, list] = {}
+    for block in plan.mixer_blocks():
+        first.setdefault(block.mixer, [block, 0])[1] += 1
+    return [(block, count) for block, count in first.values()]
 
 
 def _mha_bytes(block: MixerBlock, request: CacheRequest) -> int:
