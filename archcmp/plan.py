@@ -116,9 +116,17 @@ class Plan:
 
     def mixer_blocks(self) -> tuple[MixerBlock, ...]:
         """The blocks that mix tokens (all of them, but in Nemotron-H)."""
-        return tuple(block for block in self.blocks if mixes(block))
+        return self._mixer_blocks
 
     def ffn_blocks(self) -> tuple[FFNBlock, ...]:
+        return self._ffn_blocks
+
+    @cached_property
+    def _mixer_blocks(self) -> tuple[MixerBlock, ...]:  # asked by every analyzer, often
+        return tuple(block for block in self.blocks if mixes(block))
+
+    @cached_property
+    def _ffn_blocks(self) -> tuple[FFNBlock, ...]:
         return tuple(block for block in self.blocks if has_ffn(block))
 
     def distinct_blocks(self) -> list[tuple[Block, int]]:
