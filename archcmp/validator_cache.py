@@ -47,7 +47,10 @@ def prepared(model: Model) -> Model:
     directory = cache_dir()
     if directory is None:
         return model  # pydantic builds on first use
-    path = directory / f"{model.__name__}-{_digest(model)}.pickle"
+    digest = _digest(model)
+    if digest is None:
+        return model  # sources it cannot read (a zipped install): nothing to key a file by
+    path = directory / f"{model.__name__}-{digest}.pickle"
     loaded = _load(path)
     if loaded is not None:
         model.__pydantic_validator__, model.__pydantic_serializer__ = loaded
@@ -69,16 +72,22 @@ def cache_dir() -> Path | None:
     return Path(base) / "archcmp"
 
 
-def _digest(model: type[BaseModel]) -> str:
+def _digest(model: type[BaseModel]) -> str | None:
     import pydantic
     import pydantic_core
 
     digest = hashlib.sha256()
     for part in (sys.version, pydantic.VERSION, pydantic_core.__version__, model.__module__, model.__qualname__):
         digest.update(part.encode() + b"\0")
-    package = Path(sys.modules[model.__module__].__file__).parent
-    for source in sorted(package.glob("*.py")):
-        digest.update(source.name.encode() + b"\0" + source.read_bytes() + b"\0")
+    module_file = getattr(sys.modules[model.__module__], "__file__", None)
+    sources = sorted(Path(module_file).parent.glob("*.py")) if module_file else []
+    if not sources:
+        return None
+    try:
+        for source in sources:
+            digest.update(source.name.encode() + b"\0" + source.read_bytes() + b"\0")
+    except OSError:
+        return None
     return digest.hexdigest()[:32]
 
 
@@ -102,7 +111,12 @@ def _load(path: Path) -> tuple | None:
         loaded = pickle.loads(data)
     except Exception:  # noqa: BLE001 - a stale or torn file is rebuilt, whatever it holds
         return None
-    return loaded if isinstance(loaded, tuple) and len(loaded) == 2 else None
+    from pydantic_core import SchemaSerializer, SchemaValidator
+
+    if (isinstance(loaded, tuple) and len(loaded) == 2 and isinstance(loaded[0], SchemaValidator)
+            and isinstance(loaded[1], SchemaSerializer)):
+        return loaded
+    return None
 
 
 def _store(path: Path, pair: tuple) -> None:

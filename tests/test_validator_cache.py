@@ -82,7 +82,8 @@ def test_no_cache_reads_and_writes_nothing(tmp_path, built):
     assert list(tmp_path.iterdir()) == []
 
 
-@pytest.mark.parametrize("spoil", ["garbage", "another pickle", "writable by others", "a symlink", "a directory"])
+@pytest.mark.parametrize("spoil", ["garbage", "another pickle", "a pair of other things", "writable by others",
+                                   "a symlink", "a directory"])
 def test_a_file_it_cannot_trust_is_not_loaded(tmp_path, built, spoil):
     run(tmp_path)
     path = kept(tmp_path)[0]
@@ -90,6 +91,8 @@ def test_a_file_it_cannot_trust_is_not_loaded(tmp_path, built, spoil):
         path.write_bytes(b"\x80\x05not a pickle")
     elif spoil == "another pickle":
         path.write_bytes(pickle.dumps(["something", "else"]))
+    elif spoil == "a pair of other things":
+        path.write_bytes(pickle.dumps(("a validator", "a serializer")))
     elif spoil == "writable by others":
         path.chmod(0o666)
     elif spoil == "a symlink":
@@ -129,3 +132,14 @@ def test_the_cli_keeps_one_file_and_drops_older_ones(tmp_path):
     subprocess.run([sys.executable, "-m", "archcmp", "params", "gpt2"], check=True, capture_output=True, env=env)
     names = [p.name for p in kept(tmp_path)]
     assert len(names) == 1 and names[0] != stale.name
+
+
+def test_a_model_whose_sources_cannot_be_read_is_not_kept(monkeypatch):
+    """A zipped install has no source files beside its modules: nothing to
+    key a file by, so the validator is built each run and never kept."""
+    import types
+
+    from archcmp import schema, validator_cache
+
+    monkeypatch.setitem(sys.modules, schema.ModelSpec.__module__, types.ModuleType("no_file"))
+    assert validator_cache._digest(schema.ModelSpec) is None
