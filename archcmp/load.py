@@ -9,8 +9,8 @@ from pathlib import Path
 from pydantic import BaseModel, ValidationError
 
 from archcmp import inputs, schema
-from archcmp.validator_cache import prepared
 from archcmp.errors import Problem, SpecError
+from archcmp.validator_cache import prepared
 from archcmp.yamlload import Located, dotted, load_yaml
 
 

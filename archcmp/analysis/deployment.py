@@ -27,7 +27,7 @@ from collections import Counter
 from fractions import Fraction
 from functools import cached_property, lru_cache
 
-from archcmp.analysis.kvcache import DTYPE_BITS, dtype_bits, packed_bytes
+from archcmp.analysis.kvcache import DTYPE_BITS, dtype_bits, packed_bytes, stored_parts
 from archcmp.analysis.sharding import Layout, model_tensor_stages, shard, stage_layers
 from archcmp.analysis.sharding_linear import LINEAR_MIXERS
 from archcmp.analysis.weight_formats import WeightFormat
@@ -129,9 +129,9 @@ class ModelTensors:
     def __init__(self, spec: ModelSpec):
         self.plan = expand(spec)
         self.model = self.plan.model_tensors
-        tensors: dict[tuple, tuple[Tensor, ...]] = {}  # blocks alike in weights have the same tensors
-        self.layers = tuple(tensors.get(block.weights_key) or tensors.setdefault(block.weights_key, block.tensors())
-                            for block in self.plan)
+        alike = {block.weights_key: block for block, _ in self.plan.distinct_blocks()}
+        tensors = {key: block.tensors() for key, block in alike.items()}  # blocks alike in weights: the same
+        self.layers = tuple(tensors[block.weights_key] for block in self.plan)
         # Layers of the same tensors and KV heads shard alike: the search
         # counts each kind once (by its first layer), not every layer per layout.
         first: dict[tuple, int] = {}
@@ -223,19 +223,10 @@ class Deployment:
         if block.mixer is None:  # a block of an FFN alone caches nothing
             return LayerCache(block.index, (), None)
         if block.mixer not in known:
-            known[block.mixer] = tuple(self._part(block, part) for part in self._stored(block.mixer))
+            known[block.mixer] = tuple(self._part(block, part)
+                                       for part in stored_parts(block.mixer, self.convention, self.kv_dtype, False))
         return LayerCache(block.index, known[block.mixer],
                           None if block.mixer.span is None else block.mixer.span.window)
-
-    def _stored(self, mixer: Mixer) -> list[CachePart]:
-        stored = []
-        for part in mixer.cache(self.convention):
-            layout = part.layout(self.kv_dtype) or (part.layouts[0] if part.only_layouts else None)
-            if layout is None:
-                stored.append(part)
-                continue
-            stored += [CachePart(f"{part.name}.{name}", (n,), part.held, dtype) for name, n, dtype in layout.parts]
-        return stored
 
     def _part(self, block: Block, part: CachePart) -> PartCache:
         """One GPU's share of a cached tensor: softmax K/V by heads, an MLA

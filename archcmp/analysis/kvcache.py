@@ -91,7 +91,7 @@ def block_parts(block: MixerBlock, request: CacheRequest) -> tuple[CachePart, ..
     part the convention packs for this dtype replaced by the packed record's
     parts (vLLM's ``fp8_ds_mla``)."""
     try:
-        return _mixer_parts(block.mixer, request)
+        return stored_parts(block.mixer, request.convention, request.dtype, request.strict)
     except _Unstored as exc:
         part, layouts = exc.args
         names = " or ".join(f"{option.name} (--dtype {option.dtype})" for option in layouts)
@@ -106,15 +106,18 @@ class _Unstored(Exception):
 
 
 @lru_cache(maxsize=4096)
-def _mixer_parts(mixer: Mixer, request: CacheRequest) -> tuple[CachePart, ...]:
-    """:func:`block_parts` of one mixer: layers that share a mixer (a plan's
-    alike layers do) share the answer, asked once per layer per request."""
+def stored_parts(mixer: Mixer, convention: str, cache_dtype: str, strict: bool) -> tuple[CachePart, ...]:
+    """What one mixer caches under ``convention`` for a ``cache_dtype`` cache, as
+    :func:`block_parts` says; ``strict=False``: a part stored only in other
+    dtypes' layouts counts the engine's one layout (what ``fit`` holds).
+    Kept per mixer: a plan's alike layers share theirs, and the answer does
+    not depend on the context or batch."""
     stored: list[CachePart] = []
-    for part in mixer.cache(request.convention):
-        layout = part.layout(request.dtype)
+    for part in mixer.cache(convention):
+        layout = part.layout(cache_dtype)
         if layout is not None:
             stored += [CachePart(f"{part.name}.{name}", (n,), part.held, dtype) for name, n, dtype in layout.parts]
-        elif part.only_layouts and not request.strict:  # what the server allocates, whatever was asked
+        elif part.only_layouts and not strict:  # what the server allocates, whatever was asked
             layout = part.layouts[0]
             stored += [CachePart(f"{part.name}.{name}", (n,), part.held, dtype) for name, n, dtype in layout.parts]
         elif part.only_layouts:
